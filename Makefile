@@ -1,0 +1,52 @@
+# Two commands for a fresh Debian 12 machine:
+#   make run   - install what is missing, build, run the demo (the server comes with the next milestone)
+#   make test  - the same set-up, then every test
+# Both are idempotent and quick when nothing is missing.
+
+JOBS ?= $(shell nproc)
+CORPUS ?= .cache/corpus-test
+DEMO_OUT ?= data/demo
+PICTOR := build/dev/pictor
+
+.PHONY: run test setup build corpus demo asan bench docs format clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@cmake --preset dev >/dev/null
+	@cmake --build build/dev -j $(JOBS)
+
+corpus: setup
+	@bash scripts/corpus.sh test $(CORPUS)
+
+run: build corpus demo
+
+demo:
+	@bash scripts/demo.sh $(PICTOR) $(CORPUS) $(DEMO_OUT)
+
+test: build corpus
+	@ctest --preset dev -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: setup corpus
+	@cmake --preset asan >/dev/null
+	@cmake --build build/asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+# Side-by-side benchmark against vipsthumbnail, ImageMagick, GraphicsMagick and sharp (see bench/README.md).
+bench: setup
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pictor
+	@bash bench/install-peers.sh
+	@bash scripts/corpus.sh bench .cache/corpus-bench
+	@bash bench/run-thumbs.sh .cache/corpus-bench bench/out/thumbs
+
+docs: build
+	@$(PICTOR) ops --markdown > docs/operations.md
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	@rm -rf build

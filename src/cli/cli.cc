@@ -1,0 +1,71 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/file_io.h"
+#include "pictor/config.h"
+
+namespace pictor::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"Pictor: store, transform and understand photos."};
+  app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("--config", config_path, "TOML configuration file (limits, engine, custom types)");
+
+  ConvertArgs convert;
+  bool quiet = false;
+  CLI::App* convert_cmd = app.add_subcommand(
+      "convert", "Convert IN to OUT with a chain or a named type; a directory IN converts every file into OUT");
+  convert_cmd->add_option("input", convert.input, "input file, directory, or - for standard input")->required();
+  convert_cmd->add_option("output", convert.output, "output file, directory, or - for standard output")->required();
+  convert_cmd->add_option("--cmd,-c", convert.chain, "chain, e.g. resize:w=320/format:type=webp");
+  convert_cmd->add_option("--type,-t", convert.type, "named type: w320, h240, f320_240, ff320_240, s100 or custom");
+  convert_cmd->add_option("--jobs,-j", convert.jobs, "parallel conversions in directory mode (default: cores)")
+      ->check(CLI::Range(1, 256));
+  convert_cmd->add_option("--timeout", convert.timeout_seconds, "seconds allowed per image (0 = no limit)")
+      ->check(CLI::Range(0.0, 86400.0));
+  convert_cmd->add_flag("--quiet,-q", quiet, "no progress bar");
+
+  std::string ops_style = "text";
+  bool ops_json = false, ops_markdown = false;
+  CLI::App* ops_cmd = app.add_subcommand("ops", "List the operations with their parameters");
+  ops_cmd->add_flag("--json", ops_json, "machine-readable descriptors");
+  ops_cmd->add_flag("--markdown", ops_markdown, "the operations reference (docs/operations.md)");
+
+  std::string chain_text;
+  CLI::App* canon_cmd = app.add_subcommand("canon", "Print the canonical form of a chain");
+  canon_cmd->add_option("chain", chain_text, "chain or named type")->required();
+
+  std::string plan_input;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Show the plan for a chain on an image, as JSON");
+  plan_cmd->add_option("input", plan_input, "image file")->required();
+  plan_cmd->add_option("--cmd,-c", chain_text, "chain or named type")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "pictor: usage: " << e.what() << " (see pictor --help)\n";
+    return 2;
+  }
+
+  auto config = load_config(config_path);
+  if (!config.ok()) return report_error(config.status());
+  if (*convert_cmd) {
+    convert.progress = !quiet;
+    return convert_command(convert, *config);
+  }
+  if (*ops_cmd) return ops_command(ops_json ? "json" : ops_markdown ? "markdown" : "text");
+  if (*canon_cmd) return canon_command(chain_text, *config);
+  if (*plan_cmd) return plan_command(plan_input, chain_text, *config);
+  return 2;
+}
+
+}  // namespace pictor::cli

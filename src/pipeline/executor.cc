@@ -1,0 +1,72 @@
+// The executor: runs a plan on the input bytes.
+#include <fmt/format.h>
+
+#include "codecs/encode.h"
+#include "codecs/source.h"
+#include "codecs/vips_adapter.h"
+#include "ops/operation.h"
+#include "pictor/engine.h"
+
+namespace pictor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Operations that read their input out of order need it decoded into memory, because the
+// decoder runs sequentially (top to bottom) to keep memory flat.
+bool needs_random_access(const std::string& name) {
+  return name == "rotate" || name == "flip" || name == "autoorient" || name == "trim" ||
+         name == "crop";
+}
+
+}  // namespace
+
+Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
+                        const ProcessOptions& options) {
+  Status init = initialize();
+  if (!init.ok()) return init;
+  const auto deadline = options.deadline;
+  auto pipeline = codecs::guard_vips(codecs::Stage::kProcess, [&]() -> Result<vips::VImage> {
+    vips::VImage image = codecs::load_for_plan(input, plan);
+    bool in_memory = plan.apply_orientation && plan.source.orientation != 1;
+    for (const PlanStep& step : plan.steps) {
+      const ops::Operation* op = ops::find_registered(step.args->op().name);
+      if (!in_memory && needs_random_access(step.args->op().name)) {
+        image = image.copy_memory();
+        in_memory = true;
+      }
+      ops::ApplyContext ctx{{step.in_width, step.in_height},
+                            {step.out_width, step.out_height},
+                            step.size_exact,
+                            &plan.source};
+      auto next = op->apply(image, *step.args, ctx);
+      if (!next.ok()) return next.status();
+      image = std::move(next).value();
+    }
+    return image;
+  });
+  if (!pipeline.ok()) return pipeline.status();
+
+  vips::VImage image = std::move(pipeline).value();
+  auto bytes = codecs::encode(image, plan.output, input, deadline ? &*deadline : nullptr);
+  if (!bytes.ok()) {
+    if (deadline && Clock::now() > *deadline) {
+      return Result<Encoded>(ErrorCode::kTimeout, "processing did not finish before its deadline");
+    }
+    return bytes.status();
+  }
+  return Encoded{std::move(bytes).value(), plan.output.format, image.width(), image.height()};
+}
+
+Result<Encoded> process(std::span<const uint8_t> input, const Chain& chain,
+                        const ProcessOptions& options) {
+  Status init = initialize();
+  if (!init.ok()) return init;
+  auto source = probe(input, options.limits);
+  if (!source.ok()) return source.status();
+  auto plan = make_plan(chain, *source, options);
+  if (!plan.ok()) return plan.status();
+  return execute(input, *plan, options);
+}
+
+}  // namespace pictor
