@@ -70,8 +70,16 @@ constexpr std::array kAllowedLoaders = {
     "VipsForeignLoadGif",  "VipsForeignLoadHeif",
 };
 
+// libvips reports details (per-tile decode errors, ignored colour profiles) as GLib warnings
+// on stderr. The error that matters reaches the caller as a Status; the rest is noise for a
+// CLI that promises one line per error and for a server that logs in JSON.
+void drop_log_message(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+
 Status do_initialize(const EngineConfig& config) {
   if (VIPS_INIT("pictor")) return {ErrorCode::kInternal, "libvips failed to initialise"};
+  g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                                                        G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+                    drop_log_message, nullptr);
   vips_concurrency_set(config.threads_per_pipeline);
   vips_cache_set_max(config.operation_cache_max);
   vips_cache_set_max_mem(0);

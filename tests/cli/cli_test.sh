@@ -98,13 +98,16 @@ fi
 python3 - "$SMALL" "$T/sof.jpg" <<'PY'
 import sys
 data = bytearray(open(sys.argv[1], 'rb').read())
-for marker in (b'\xff\xc0', b'\xff\xc2'):
-    i = data.find(marker)
-    if i > 0:
+# Walk the marker segments from SOI (an EXIF thumbnail has SOF markers of its own).
+i = 2
+while i < len(data):
+    marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], 'big')
+    if marker in (0xC0, 0xC1, 0xC2):
         # JPEG stores sizes in 16 bits, so 65000 is as close to 100k as a header can claim.
-        data[i+5:i+7] = (65000).to_bytes(2, 'big')  # height
-        data[i+7:i+9] = (65000).to_bytes(2, 'big')  # width
+        data[i + 5:i + 7] = (65000).to_bytes(2, 'big')  # height
+        data[i + 7:i + 9] = (65000).to_bytes(2, 'big')  # width
         break
+    i += 2 + length
 open(sys.argv[2], 'wb').write(data)
 PY
 prlimit --as=2147483648 "$PICTOR" convert "$T/sof.jpg" "$T/x.jpg" --type w320 >/dev/null 2>"$T/err"; rc=$?

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Pictor needs to build, test and run. Idempotent: when everything
+# is present it only checks (a fraction of a second) and installs nothing.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # engine and CLI libraries
+  libvips-dev libexiv2-dev liblcms2-dev libimagequant-dev
+  nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
+  # tests and micro-benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tools the tests and the corpus script call: vips/vipsheader, heif-enc, cwebp, jpegtran,
+  # exiftool, ImageMagick (an independent reference in the golden tests), prlimit, python3
+  libvips-tools libheif-examples webp libjpeg-turbo-progs libimage-exiftool-perl imagemagick
+  util-linux python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: installed ${#missing[@]} packages"
