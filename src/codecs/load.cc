@@ -72,7 +72,10 @@ vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan) {
       break;
   }
   vips::VImage image = open_header(bytes, options);
-  if (plan.apply_orientation) image = image.autorot();
+  if (plan.apply_orientation && plan.source.orientation != 1) {
+    // Rotating reads rows out of order; the (already shrunk) decode goes to memory first.
+    image = image.copy_memory().autorot();
+  }
   return to_srgb(image);
 }
 

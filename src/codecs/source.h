@@ -13,7 +13,8 @@ namespace pictor::codecs {
 vips::VImage open_header(std::span<const uint8_t> bytes, vips::VOption* options = nullptr);
 
 // Decodes the input as the plan says (shrink-on-load, orientation) and normalises it to 8-bit
-// sRGB or grey, with alpha kept. Lazy: pixels are decoded when the pipeline runs.
+// sRGB or grey, with alpha kept. Lazy (pixels are decoded when the pipeline runs) unless the
+// orientation must be applied, which needs the decoded image in memory.
 vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan);
 
 }  // namespace pictor::codecs

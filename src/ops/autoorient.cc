@@ -15,6 +15,8 @@ class AutoOrient final : public Operation {
     return d;
   }
 
+  bool needs_random_access(const OpArgs&) const override { return true; }
+
   Result<Size> output_size(Size in, const OpArgs&, PlanState& state) const override {
     const bool swap = !state.oriented && state.source && state.source->orientation >= 5;
     state.oriented = true;

@@ -47,6 +47,8 @@ class Crop final : public Operation {
     return Status::Ok();
   }
 
+  bool needs_random_access(const OpArgs& args) const override { return smart_gravity(args); }
+
   Result<Size> output_size(Size in, const OpArgs& args, PlanState&) const override {
     const int w = static_cast<int>(args.get_int("w"));
     const int h = static_cast<int>(args.get_int("h"));

@@ -11,6 +11,7 @@ class Flip final : public Operation {
         describe("flip", "Mirror vertically (top becomes bottom).", "flip", {});
     return d;
   }
+  bool needs_random_access(const OpArgs&) const override { return true; }  // bottom row first
   Result<Size> output_size(Size in, const OpArgs&, PlanState&) const override { return in; }
   Result<vips::VImage> apply(const vips::VImage& in, const OpArgs&,
                              const ApplyContext&) const override {

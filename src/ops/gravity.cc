@@ -33,6 +33,11 @@ int focal_offset(int span, int window, double focus) {
 
 }  // namespace
 
+bool smart_gravity(const OpArgs& args) {
+  const std::string& gravity = args.get_enum("gravity");
+  return gravity == "attention" || gravity == "entropy";
+}
+
 vips::VImage crop_with_gravity(const vips::VImage& in, int width, int height,
                                const OpArgs& args) {
   const std::string& gravity = args.get_enum("gravity");

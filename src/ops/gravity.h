@@ -16,6 +16,9 @@ std::vector<ParamSpec> gravity_params();
 // fit inside the frame.
 vips::VImage crop_with_gravity(const vips::VImage& in, int width, int height, const OpArgs& args);
 
+// True when the args' gravity analyses the whole frame (attention, entropy).
+bool smart_gravity(const OpArgs& args);
+
 // Fills a colour into a band-matched vector for libvips (alpha band handled).
 std::vector<double> background_for(const vips::VImage& image, Color color);
 

@@ -46,6 +46,11 @@ class Operation {
   // libvips (rotation by an arbitrary angle); later steps then work from the real size.
   virtual bool exact_size(const OpArgs& args) const { return true; }
 
+  // True when the step reads its input out of order (rotation, vertical flip, smart crop) or
+  // twice (trim). Decoding is sequential to keep memory flat, so the executor then gives the
+  // step a copy of its input in memory (cheap once shrink-on-load has made it small).
+  virtual bool needs_random_access(const OpArgs& args) const { return false; }
+
   // Applies the step. libvips exceptions may escape; the executor's adapter translates them.
   virtual Result<vips::VImage> apply(const vips::VImage& in, const OpArgs& args,
                                      const ApplyContext& ctx) const = 0;

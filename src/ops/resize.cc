@@ -85,6 +85,10 @@ class Resize final : public Operation {
     return Status::Ok();
   }
 
+  bool needs_random_access(const OpArgs& args) const override {
+    return args.get_enum("fit") == "cover" && smart_gravity(args);
+  }
+
   Result<Size> output_size(Size in, const OpArgs& args, PlanState&) const override {
     auto geometry = resize_geometry(in, args);
     if (!geometry.ok()) return geometry.status();

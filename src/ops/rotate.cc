@@ -39,6 +39,10 @@ class Rotate final : public Operation {
                 static_cast<int>(std::ceil(in.width * s + in.height * c))};
   }
 
+  bool needs_random_access(const OpArgs& args) const override {
+    return normalise(args.get_float("deg")) != 0;
+  }
+
   bool exact_size(const OpArgs& args) const override { return right_angle(args.get_float("deg")); }
 
   Result<vips::VImage> apply(const vips::VImage& in, const OpArgs& args,

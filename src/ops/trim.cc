@@ -21,6 +21,7 @@ class Trim final : public Operation {
 
   Result<Size> output_size(Size in, const OpArgs&, PlanState&) const override { return in; }
   bool exact_size(const OpArgs&) const override { return false; }
+  bool needs_random_access(const OpArgs&) const override { return true; }  // reads twice
 
   Result<vips::VImage> apply(const vips::VImage& in, const OpArgs& args,
                              const ApplyContext&) const override {

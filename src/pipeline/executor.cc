@@ -12,13 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Operations that read their input out of order need it decoded into memory, because the
-// decoder runs sequentially (top to bottom) to keep memory flat.
-bool needs_random_access(const std::string& name) {
-  return name == "rotate" || name == "flip" || name == "autoorient" || name == "trim" ||
-         name == "crop";
-}
-
 }  // namespace
 
 Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
@@ -31,7 +24,7 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
     bool in_memory = plan.apply_orientation && plan.source.orientation != 1;
     for (const PlanStep& step : plan.steps) {
       const ops::Operation* op = ops::find_registered(step.args->op().name);
-      if (!in_memory && needs_random_access(step.args->op().name)) {
+      if (!in_memory && op->needs_random_access(*step.args)) {
         image = image.copy_memory();
         in_memory = true;
       }
