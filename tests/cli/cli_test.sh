@@ -86,10 +86,13 @@ printf '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>' >"$T/i
 expect_error 3 unsupported_format convert "$T/image.svg" "$T/x.png" --cmd flip
 expect_error 4 timeout convert "$PHOTO" "$T/x.jpg" --cmd 'rotate:deg=45' --timeout 0.001
 
-# --- hostile input stays within 1 GiB of address space and fails cleanly
+# --- hostile input stays within 2 GiB of address space and fails cleanly. AddressSanitizer
+# reserves terabytes of address space for its shadow memory, so under it the cap is left out.
+LIMIT_AS=(prlimit --as=2147483648)
+[ -n "${ASAN_OPTIONS:-}" ] && LIMIT_AS=()
 BOMB=$CORPUS/extra/huge-blank__gdkpixbuf-large.jpg
 if [ -f "$BOMB" ]; then
-  prlimit --as=2147483648 "$PICTOR" convert "$BOMB" "$T/x.jpg" --type w320 >/dev/null 2>"$T/err"; rc=$?
+  "${LIMIT_AS[@]}" "$PICTOR" convert "$BOMB" "$T/x.jpg" --type w320 >/dev/null 2>"$T/err"; rc=$?
   check "749 MP JPEG refused from its header under a 2 GiB address-space limit" \
     sh -c "[ $rc = 3 ] && grep -q '^pictor: image_too_large: 22500x33300 is 749.2 megapixels; the limit is 50.0' '$T/err'"
 else
@@ -110,7 +113,7 @@ while i < len(data):
     i += 2 + length
 open(sys.argv[2], 'wb').write(data)
 PY
-prlimit --as=2147483648 "$PICTOR" convert "$T/sof.jpg" "$T/x.jpg" --type w320 >/dev/null 2>"$T/err"; rc=$?
+"${LIMIT_AS[@]}" "$PICTOR" convert "$T/sof.jpg" "$T/x.jpg" --type w320 >/dev/null 2>"$T/err"; rc=$?
 check "JPEG claiming 65000x65000 refused from its header" sh -c "[ $rc = 3 ] && grep -q '^pictor: image_too_large: 65000x65000' '$T/err'"
 
 # --- batch mode: parallel, progress, summary of failures, the good files still converted

@@ -220,8 +220,12 @@ TEST(Descriptors, AreCompleteAndSorted) {
       EXPECT_LT(previous_key, p.key) << op->name;
       previous_key = p.key;
       EXPECT_FALSE(p.doc.empty()) << op->name << "." << p.key;
-      if (p.type == ParamType::kEnum) EXPECT_FALSE(p.choices.empty());
-      if (p.type == ParamType::kInt || p.type == ParamType::kFloat) EXPECT_LE(p.min, p.max);
+      if (p.type == ParamType::kEnum) {
+        EXPECT_FALSE(p.choices.empty());
+      }
+      if (p.type == ParamType::kInt || p.type == ParamType::kFloat) {
+        EXPECT_LE(p.min, p.max);
+      }
     }
   }
 }

@@ -57,7 +57,9 @@ TEST(Planner, ShrinkOnLoadPicksTheLargestFactorThatKeepsEnoughPixels) {
     ASSERT_TRUE(p->plan.ok()) << p->plan.status().ToString();
     EXPECT_EQ(p->plan->load_shrink, c.shrink);
     // Shrinking on load never decodes fewer pixels than the resize needs.
-    if (c.shrink > 1) EXPECT_GE(p->plan->loaded_width, p->plan->steps.front().out_width);
+    if (c.shrink > 1) {
+      EXPECT_GE(p->plan->loaded_width, p->plan->steps.front().out_width);
+    }
   }
 }
 
