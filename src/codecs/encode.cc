@@ -5,7 +5,7 @@
 #include <cstring>
 #include <memory>
 
-#include "codecs/copyright.h"
+#include "codecs/metadata.h"
 #include "codecs/vips_adapter.h"
 
 namespace pictor::codecs {
@@ -125,9 +125,14 @@ Result<std::vector<uint8_t>> encode(vips::VImage image, const OutputSpec& spec,
                        const_cast<std::chrono::steady_clock::time_point*>(deadline));
     }
     std::vector<uint8_t> bytes = save(final_image, spec);
-    if (keeps_copyright(spec) && (spec.format == Format::kJpeg || spec.format == Format::kPng ||
-                                  spec.format == Format::kWebp)) {
-      return write_copyright(std::move(bytes), read_copyright(source));
+    // libvips 8.14's webpsave writes an EXIF block (with a thumbnail) even with strip=true, and
+    // savers that keep the ICC profile (strip=false) also write a fresh EXIF block. Those outputs
+    // get their metadata rewritten to exactly what was asked for. (The planner allows `keep`
+    // only for JPEG, PNG and WebP, which exiv2 can rewrite.)
+    if (spec.keep != "none" || spec.format == Format::kWebp) {
+      return rewrite_metadata(std::move(bytes),
+                              keeps_copyright(spec) ? read_copyright(source) : CopyrightNotice{},
+                              keeps_icc(spec));
     }
     return bytes;
   });

@@ -30,7 +30,9 @@ Result<Format> sniff(std::span<const uint8_t> bytes) {
   if (name.starts_with("VipsForeignLoadJpeg")) return Format::kJpeg;
   if (name.starts_with("VipsForeignLoadPng")) return Format::kPng;
   if (name.starts_with("VipsForeignLoadWebp")) return Format::kWebp;
-  if (name.starts_with("VipsForeignLoadGif")) return Format::kGif;
+  if (name.starts_with("VipsForeignLoadNsgif") || name.starts_with("VipsForeignLoadGif")) {
+    return Format::kGif;  // libvips 8.14 decodes GIF with libnsgif
+  }
   if (name.starts_with("VipsForeignLoadHeif")) {
     // The ISO-BMFF brand tells AVIF (AV1) from HEIC (HEVC).
     const bool avif = bytes.size() >= 12 && (std::memcmp(bytes.data() + 8, "avif", 4) == 0 ||

@@ -67,7 +67,7 @@ namespace {
 // CSV, raw, ...) is blocked: each extra decoder is extra attack surface.
 constexpr std::array kAllowedLoaders = {
     "VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
-    "VipsForeignLoadGif",  "VipsForeignLoadHeif",
+    "VipsForeignLoadNsgif", "VipsForeignLoadHeif",
 };
 
 // libvips reports details (per-tile decode errors, ignored colour profiles) as GLib warnings

@@ -15,12 +15,14 @@ class Blur final : public Operation {
   Result<Size> output_size(Size in, const OpArgs&, PlanState&) const override { return in; }
   Result<vips::VImage> apply(const vips::VImage& in, const OpArgs& args,
                              const ApplyContext&) const override {
-    if (!in.has_alpha()) return in.gaussblur(args.get_float("sigma"));
+    // libvips truncates the mask where it falls below min_ampl (default 0.2), which turns a
+    // blur with sigma below ~0.6 into a no-op; 0.001 keeps the Gaussian's tails.
+    auto blur = [&](const vips::VImage& image) {
+      return image.gaussblur(args.get_float("sigma"), vips::VImage::option()->set("min_ampl", 0.001));
+    };
+    if (!in.has_alpha()) return blur(in);
     // Premultiplied so transparent pixels do not bleed colour into the blur.
-    return in.premultiply()
-        .gaussblur(args.get_float("sigma"))
-        .unpremultiply()
-        .cast(in.format());
+    return blur(in.premultiply()).unpremultiply().cast(in.format());
   }
 };
 

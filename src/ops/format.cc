@@ -24,7 +24,7 @@ OpDescriptor make_descriptor() {
        bool_param("palette", "PNG: quantise to a palette of up to 256 colours (libimagequant)", false),
        bool_param("lossless", "WebP/AVIF/HEIC: lossless encoding", false),
        effort,
-       enum_param("keep", "metadata kept in the output (all other metadata is stripped)", "none",
+       enum_param("keep", "metadata kept in JPEG, PNG and WebP outputs (all other metadata is stripped)", "none",
                   {"copyright", "icc", "icc_copyright", "none"})});
   d.last_only = true;
   return d;

@@ -51,6 +51,7 @@ Status fill_output_spec(const Chain& chain, const SourceInfo& source,
   PICTOR_RETURN_IF_ERROR(only(args.has("effort"), "effort",
                               {Format::kWebp, Format::kAvif, Format::kHeic, Format::kPng,
                                Format::kGif}));
+  PICTOR_RETURN_IF_ERROR(only(args.has("keep"), "keep", {Format::kJpeg, Format::kPng, Format::kWebp}));
   if (args.has("q") && out.format == Format::kPng && !out.palette) {
     return {ErrorCode::kInvalidValue, "format q applies to png output only with palette=true"};
   }

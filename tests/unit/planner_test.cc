@@ -210,7 +210,8 @@ TEST(Planner, EncoderOptionsMustFitTheOutputFormat) {
   const SourceInfo s = jpeg(1000, 800);
   for (const std::string chain : {"format:type=webp,progressive=true", "format:type=png,subsample=off",
                                   "format:type=jpeg,palette=true", "format:type=jpeg,lossless=true",
-                                  "format:type=png,q=50", "format:type=gif,q=50", "format:type=jpeg,effort=3"}) {
+                                  "format:type=png,q=50", "format:type=gif,q=50", "format:type=jpeg,effort=3",
+                                  "format:type=avif,keep=icc", "format:type=heic,keep=copyright"}) {
     SCOPED_TRACE(chain);
     auto p = plan_for(chain, s);
     ASSERT_FALSE(p->plan.ok());

@@ -1,4 +1,4 @@
-#include "codecs/copyright.h"
+#include "codecs/metadata.h"
 
 #include <exiv2/exiv2.hpp>
 
@@ -20,9 +20,8 @@ CopyrightNotice read_copyright(std::span<const uint8_t> image) {
   return notice;
 }
 
-Result<std::vector<uint8_t>> write_copyright(std::vector<uint8_t> encoded,
-                                             const CopyrightNotice& notice) {
-  if (notice.empty()) return encoded;
+Result<std::vector<uint8_t>> rewrite_metadata(std::vector<uint8_t> encoded, const CopyrightNotice& notice,
+                                              bool keep_icc) {
   try {
     auto file = Exiv2::ImageFactory::open(encoded.data(), static_cast<long>(encoded.size()));
     file->readMetadata();
@@ -30,6 +29,9 @@ Result<std::vector<uint8_t>> write_copyright(std::vector<uint8_t> encoded,
     if (!notice.artist.empty()) exif["Exif.Image.Artist"] = notice.artist;
     if (!notice.copyright.empty()) exif["Exif.Image.Copyright"] = notice.copyright;
     file->setExifData(exif);
+    file->clearXmpData();
+    file->clearIptcData();
+    if (!keep_icc) file->clearIccProfile();
     file->writeMetadata();
     Exiv2::BasicIo& io = file->io();
     io.seek(0, Exiv2::BasicIo::beg);
@@ -37,8 +39,7 @@ Result<std::vector<uint8_t>> write_copyright(std::vector<uint8_t> encoded,
     io.read(out.data(), static_cast<long>(out.size()));
     return out;
   } catch (const std::exception& error) {
-    return Result<std::vector<uint8_t>>(ErrorCode::kInternal,
-                                        std::string("writing copyright metadata: ") + error.what());
+    return Result<std::vector<uint8_t>>(ErrorCode::kInternal, std::string("rewriting metadata: ") + error.what());
   }
 }
 
