@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "codecs/metadata.h"
 #include "pictor/chain.h"
@@ -380,7 +381,7 @@ TEST_F(OperationProperties, ShrinkOnLoadLooksLikeAFullDecode) {
     auto plan = make_plan(*chain, *probe(jpeg, {}), {});
     ASSERT_EQ(plan->load_shrink, 8);
     const double diff = mean_abs_diff(pixels(jpeg, "resize:w=320"), pixels(png, "resize:w=320"));
-    // Measured: 0.5-0.8 levels of 255 on these photos (blurred comparison).
+    std::printf("shrink-on-load vs full decode on %s: mean abs diff %.2f\n", file.c_str(), diff);
     EXPECT_LT(diff, 2.5);
   }
 }
