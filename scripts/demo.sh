@@ -6,7 +6,7 @@ PICTOR=${1:?usage: demo.sh PICTOR CORPUS OUT}
 CORPUS=${2:?}
 OUT=${3:?}
 mkdir -p "$OUT"
-echo "Pictor $("$PICTOR" --help | head -1)"
+"$PICTOR" --help | head -1
 echo "Operations: $("$PICTOR" ops --json | grep -c '"name"') registered (pictor ops lists them)"
 for type in w320 h240 f320_240 ff320_240 s160; do
   "$PICTOR" convert "$CORPUS/photo" "$OUT/$type" --type "$type" --quiet

@@ -47,13 +47,11 @@ ProcessOptions process_options(const ConvertArgs& args, const Config& config) {
   return options;
 }
 
-Status convert_one(const std::string& input, const std::string& output, const Chain& chain,
-                   ProcessOptions options) {
+// Reads a file within the byte limit and runs the chain on it.
+Result<Encoded> convert_file(const std::string& input, const Chain& chain, const ProcessOptions& options) {
   auto bytes = read_file(input, options.limits.max_input_bytes);
   if (!bytes.ok()) return bytes.status();
-  auto encoded = process(*bytes, chain, options);
-  if (!encoded.ok()) return Status(encoded.status().code(), fmt::format("{} ({})", encoded.status().message(), input));
-  return write_file_atomic(output, encoded->bytes);
+  return process(*bytes, chain, options);
 }
 
 int convert_single(const ConvertArgs& args, const Chain& chain, const Config& config) {
@@ -73,8 +71,12 @@ int convert_single(const ConvertArgs& args, const Chain& chain, const Config& co
                                      args.output)});
   }
   options.default_format = by_name;
-  Status status = convert_one(args.input, args.output, chain, options);
-  return status.ok() ? 0 : report_error(status);
+  auto encoded = convert_file(args.input, chain, options);
+  if (!encoded.ok()) {
+    return report_error({encoded.status().code(), fmt::format("{} ({})", encoded.status().message(), args.input)});
+  }
+  Status written = write_file_atomic(args.output, encoded->bytes);
+  return written.ok() ? 0 : report_error(written);
 }
 
 struct Failure {
@@ -106,21 +108,14 @@ int convert_directory(const ConvertArgs& args, const Chain& chain, const Config&
   auto worker = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
       const fs::path& file = files[i];
-      ProcessOptions options = process_options(args, config);
       Status status;
-      auto bytes = read_file(file.string(), options.limits.max_input_bytes);
-      if (!bytes.ok()) {
-        status = bytes.status();
+      auto encoded = convert_file(file.string(), chain, process_options(args, config));
+      if (!encoded.ok()) {
+        status = encoded.status();
       } else {
-        auto encoded = process(*bytes, chain, options);
-        if (!encoded.ok()) {
-          status = encoded.status();
-        } else {
-          const Format format = by_chain ? *by_chain : encoded->format;
-          fs::path out = fs::path(args.output) / file.stem();
-          out += std::string(format_extension(format));
-          status = write_file_atomic(out.string(), encoded->bytes);
-        }
+        fs::path out = fs::path(args.output) / file.stem();
+        out += std::string(format_extension(by_chain ? *by_chain : encoded->format));
+        status = write_file_atomic(out.string(), encoded->bytes);
       }
       if (!status.ok()) {
         std::lock_guard lock(failures_mutex);

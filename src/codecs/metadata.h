@@ -24,10 +24,4 @@ CopyrightNotice read_copyright(std::span<const uint8_t> image);
 Result<std::vector<uint8_t>> rewrite_metadata(std::vector<uint8_t> encoded, const CopyrightNotice& notice,
                                               bool keep_icc);
 
-// Kept for callers that only add a notice: rewrite_metadata keeping the ICC profile.
-inline Result<std::vector<uint8_t>> write_copyright(std::vector<uint8_t> encoded,
-                                                    const CopyrightNotice& notice) {
-  return rewrite_metadata(std::move(encoded), notice, true);
-}
-
 }  // namespace pictor::codecs

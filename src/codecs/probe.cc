@@ -76,6 +76,8 @@ Result<SourceInfo> probe(std::span<const uint8_t> bytes, const Limits& limits) {
                               fmt::format("the input has {} bytes; the limit is {}", bytes.size(),
                                           limits.max_input_bytes));
   }
+  Status init = initialize();
+  if (!init.ok()) return init;
   auto format = codecs::sniff(bytes);
   if (!format.ok()) return format.status();
   return codecs::guard_vips(codecs::Stage::kLoad, [&]() -> Result<SourceInfo> {

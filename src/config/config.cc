@@ -28,54 +28,31 @@ Status in_range(const Setting& s, int64_t value, int64_t min, int64_t max) {
   return Status::Ok();
 }
 
+// A setting stored in `field` after a range check (booleans are stored from 0/1).
+template <class T>
+Setting setting(std::string section, std::string key, T& field, int64_t min, int64_t max) {
+  Setting s{std::move(section), std::move(key), nullptr};
+  s.set = [&field, name = s, min, max](int64_t v) {
+    PICTOR_RETURN_IF_ERROR(in_range(name, v, min, max));
+    field = static_cast<T>(v);
+    return Status::Ok();
+  };
+  return s;
+}
+
 std::vector<Setting> settings(Config& c) {
-  std::vector<Setting> list;
-  auto u64 = [&](std::string section, std::string key, uint64_t& field, int64_t min, int64_t max) {
-    Setting s{section, key, nullptr};
-    s.set = [&field, s, min, max](int64_t v) {
-      PICTOR_RETURN_IF_ERROR(in_range(s, v, min, max));
-      field = static_cast<uint64_t>(v);
-      return Status::Ok();
-    };
-    list.push_back(s);
-  };
-  auto u32 = [&](std::string section, std::string key, uint32_t& field, int64_t min, int64_t max) {
-    Setting s{section, key, nullptr};
-    s.set = [&field, s, min, max](int64_t v) {
-      PICTOR_RETURN_IF_ERROR(in_range(s, v, min, max));
-      field = static_cast<uint32_t>(v);
-      return Status::Ok();
-    };
-    list.push_back(s);
-  };
-  auto i32 = [&](std::string section, std::string key, int& field, int64_t min, int64_t max) {
-    Setting s{section, key, nullptr};
-    s.set = [&field, s, min, max](int64_t v) {
-      PICTOR_RETURN_IF_ERROR(in_range(s, v, min, max));
-      field = static_cast<int>(v);
-      return Status::Ok();
-    };
-    list.push_back(s);
-  };
-  auto flag = [&](std::string section, std::string key, bool& field) {
-    Setting s{section, key, nullptr};
-    s.set = [&field](int64_t v) {
-      field = v != 0;
-      return Status::Ok();
-    };
-    list.push_back(s);
-  };
   constexpr int64_t kMaxI64 = INT64_MAX;
-  u64("limits", "max_frame_pixels", c.limits.max_frame_pixels, 1, kMaxI64);
-  u32("limits", "max_frames", c.limits.max_frames, 1, 100000);
-  u64("limits", "max_total_pixels", c.limits.max_total_pixels, 1, kMaxI64);
-  u64("limits", "max_input_bytes", c.limits.max_input_bytes, 1, kMaxI64);
-  u64("limits", "max_output_pixels", c.limits.max_output_pixels, 1, kMaxI64);
-  u32("limits", "max_operations", c.limits.max_operations, 1, 256);
-  flag("engine", "auto_orient", c.auto_orient);
-  i32("engine", "threads_per_pipeline", c.engine.threads_per_pipeline, 1, 64);
-  i32("engine", "operation_cache_max", c.engine.operation_cache_max, 0, 100000);
-  return list;
+  return {
+      setting("limits", "max_frame_pixels", c.limits.max_frame_pixels, 1, kMaxI64),
+      setting("limits", "max_frames", c.limits.max_frames, 1, 100000),
+      setting("limits", "max_total_pixels", c.limits.max_total_pixels, 1, kMaxI64),
+      setting("limits", "max_input_bytes", c.limits.max_input_bytes, 1, kMaxI64),
+      setting("limits", "max_output_pixels", c.limits.max_output_pixels, 1, kMaxI64),
+      setting("limits", "max_operations", c.limits.max_operations, 1, 256),
+      setting("engine", "auto_orient", c.auto_orient, 0, 1),
+      setting("engine", "threads_per_pipeline", c.engine.threads_per_pipeline, 1, 64),
+      setting("engine", "operation_cache_max", c.engine.operation_cache_max, 0, 100000),
+  };
 }
 
 std::string env_name(const std::string& section, const std::string& key) {

@@ -27,7 +27,6 @@ struct ApplyContext {
   Size planned_in;   // size the planner expected before the step
   Size planned_out;  // size the planner computed after the step
   bool planned_in_exact = true;  // false after a step whose size depends on the pixels
-  const SourceInfo* source = nullptr;
 };
 
 class Operation {

@@ -28,10 +28,8 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
         image = image.copy_memory();
         in_memory = true;
       }
-      ops::ApplyContext ctx{{step.in_width, step.in_height},
-                            {step.out_width, step.out_height},
-                            step.size_exact,
-                            &plan.source};
+      ops::ApplyContext ctx{{step.in_width, step.in_height}, {step.out_width, step.out_height},
+                            step.size_exact};
       auto next = op->apply(image, *step.args, ctx);
       if (!next.ok()) return next.status();
       image = std::move(next).value();
@@ -53,8 +51,6 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
 
 Result<Encoded> process(std::span<const uint8_t> input, const Chain& chain,
                         const ProcessOptions& options) {
-  Status init = initialize();
-  if (!init.ok()) return init;
   auto source = probe(input, options.limits);
   if (!source.ok()) return source.status();
   auto plan = make_plan(chain, *source, options);

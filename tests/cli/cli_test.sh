@@ -42,6 +42,9 @@ check "named type ff100_50 fills 100x50" [ "$(size_of "$T/c.png")" = "100x50" ]
 check "output format from the extension" grep -q pngload <(vipsheader "$T/c.png")
 "$PICTOR" convert - - --cmd 'resize:w=64/format:type=png' <"$SMALL" >"$T/d.png" 2>"$T/err"
 check "stdin to stdout" [ "$(size_of "$T/d.png")" = "64x48" ]
+cp "$T/c.png" "$T/really-a-png.jpg"
+run convert "$T/really-a-png.jpg" "$T/from-png.webp" --cmd 'resize:w=50'
+check "input format comes from the content, not the extension" [ "$rc" = 0 -a "$(size_of "$T/from-png.webp")" = "50x25" ]
 run canon 'f320_240/format:type=jpg,q=80'
 check "canon prints the canonical chain" [ "$(cat "$T/out")" = "resize:h=240,w=320/format:q=80,type=jpeg" ]
 run plan "$PHOTO" --cmd w320
