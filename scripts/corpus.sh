@@ -108,6 +108,12 @@ derive extra/heic-derived__life-q50.heic lomiri-wallpapers-16.04 "/$L16/life_by_
   "vipsthumbnail 1024 px, heif-enc -q 50 (x265 HEVC)" heif_small extra/heic-derived__life-q50.heic ""
 derive extra/avif-derived__life-q50.avif lomiri-wallpapers-16.04 "/$L16/life_by_Aitzol_Berasategi.jpg" \
   "vipsthumbnail 1024 px, heif-enc -A -q 50 (aom AV1)" heif_small extra/avif-derived__life-q50.avif -A
+heif_with_thumbnail() {  # an iPhone-style HEIC carrying a 320-px embedded thumbnail
+  vipsthumbnail "$P/lomiri16__life_by_Aitzol_Berasategi.jpg" -s 1024x -o "$CACHE/life-1024.jpg[Q=95]" &&
+    heif-enc -t 320 -q 50 -o "$DIR/$1" "$CACHE/life-1024.jpg" >/dev/null
+}
+derive extra/heic-thumb-derived__life-q50.heic lomiri-wallpapers-16.04 "/$L16/life_by_Aitzol_Berasategi.jpg" \
+  "vipsthumbnail 1024 px, heif-enc -t 320 -q 50 (embedded 320-px thumbnail)" heif_with_thumbnail extra/heic-thumb-derived__life-q50.heic
 derive extra/cmyk-derived__Wine.jpg lomiri-wallpapers-16.04 "/$L16/Wine_by_Jakkub_Mede.jpg" \
   "vips icc_transform to the built-in CMYK profile, embedded, Q90" \
   vips icc_transform "$P/lomiri16__Wine_by_Jakkub_Mede.jpg" "$DIR/extra/cmyk-derived__Wine.jpg[Q=90]" cmyk --embedded

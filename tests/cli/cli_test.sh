@@ -131,6 +131,11 @@ check "batch converted every good file" [ "$(ls "$T/out1" | wc -l)" = "$n_good" 
 check "batch summary counts" grep -q "converted $n_good of $((n_good + 2)) files" "$T/err"
 check "batch summary names the truncated file" grep -q "zz-truncated.jpg: corrupt_image" "$T/err"
 check "batch summary names the random file" grep -q "zz-random.jpg: unsupported_format" "$T/err"
+# On a terminal the batch draws a progress bar that reaches the total.
+script -qec "$PICTOR convert '$T/in' '$T/out-tty' --cmd w64 --jobs 2" /dev/null >"$T/tty.txt" 2>&1
+check "progress bar on a terminal" grep -q "\[#*\] $((n_good + 2))/$((n_good + 2)), 2 failed" "$T/tty.txt"
+run convert "$T/in" "$T/out-quiet" --cmd w64 --jobs 2
+check "no progress bar when stderr is not a terminal" sh -c "! grep -q '\[#' '$T/err'"
 rm "$T/in"/zz-*
 run convert "$T/in" "$T/out2" --cmd 'resize:w=160/format:type=webp' --jobs 1
 check "batch without failures exits 0" [ "$rc" = 0 ]

@@ -386,6 +386,25 @@ TEST_F(OperationProperties, ShrinkOnLoadLooksLikeAFullDecode) {
   }
 }
 
+TEST_F(OperationProperties, HeifEmbeddedThumbnailIsDecodedWhenLargeEnough) {
+  const auto with_thumb = read_bytes(corpus_file("extra/heic-thumb-derived__life-q50.heic"));
+  const auto without = read_bytes(corpus_file("extra/heic-derived__life-q50.heic"));
+  auto source = probe(with_thumb, {});
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ(source->thumbnail_width, 320);
+  auto small = make_plan(*parse_chain("resize:w=200"), *source, {});
+  ASSERT_TRUE(small.ok());
+  EXPECT_TRUE(small->heif_thumbnail);
+  EXPECT_FALSE(make_plan(*parse_chain("resize:w=400"), *source, {})->heif_thumbnail);
+  // The thumbnail is the same picture as the full image (same framing, orientation, colour)...
+  const vips::VImage from_thumb = pixels(with_thumb, "resize:w=200");
+  EXPECT_EQ(from_thumb.width(), 200);
+  EXPECT_LT(mean_abs_diff(pixels(with_thumb, "resize:w=50"), pixels(without, "resize:w=50")), 3.0);
+  // ...with the detail of its own encoding (here HEVC q50 at 320 px on a very textured photo:
+  // 7 levels of 255 at 200 px). Phones store better thumbnails; docs/engine.md notes the trade-off.
+  EXPECT_LT(mean_abs_diff(from_thumb, pixels(without, "resize:w=200")), 10.0);
+}
+
 TEST_F(OperationProperties, DeadlineCancelsTheComputation) {
   auto chain = parse_chain("rotate:deg=33/blur:sigma=5");
   ProcessOptions late;
