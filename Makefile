@@ -1,5 +1,6 @@
 # Two commands for a fresh Debian 12 machine:
-#   make run   - install what is missing, build, run the demo (the server comes with the next milestone)
+#   make run   - install what is missing, build, run the demo, then start `pictor serve` on
+#                127.0.0.1:8080 with the embedded defaults (originals + SQLite under ./data)
 #   make test  - the same set-up, then every test
 # Both are idempotent and quick when nothing is missing.
 
@@ -20,7 +21,13 @@ build: setup
 corpus: setup
 	@bash scripts/corpus.sh test $(CORPUS)
 
+LISTEN ?= 127.0.0.1:8080
+
 run: build corpus demo
+	@echo
+	@echo "Upload:    curl -X POST --data-binary @photo.jpg http://$(LISTEN)/v1/images"
+	@echo "Thumbnail: curl -o t.webp 'http://$(LISTEN)/v1/images/ID/resize:w=320,h=240,fit=cover/format:type=webp'"
+	@$(PICTOR) serve --listen $(LISTEN) --data data
 
 demo:
 	@bash scripts/demo.sh $(PICTOR) $(CORPUS) $(DEMO_OUT)

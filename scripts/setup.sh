@@ -9,6 +9,8 @@ PACKAGES=(
   # engine and CLI libraries
   libvips-dev libexiv2-dev liblcms2-dev libimagequant-dev
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
+  # server: HTTP (Boost.Beast), SQLite, OpenSSL (hashes, ids); curl for the HTTP tests
+  libboost1.74-dev libsqlite3-dev libssl-dev curl
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and the corpus script call: vips/vipsheader, heif-enc, cwebp, jpegtran,

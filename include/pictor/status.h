@@ -31,6 +31,11 @@ enum class ErrorCode {
   kTooManyFrames,
   kOutputTooLarge,      // the plan would produce more than limits.max_output_pixels
   kUnsupportedOutput,   // output format not available in this build
+  // The service.
+  kNotFound,            // no image with that id, or no such route
+  kMethodNotAllowed,
+  kOverloaded,          // the work queue is full; retry later
+  kBadRequest,          // malformed HTTP request
   // The environment.
   kTimeout,
   kIoError,

@@ -36,6 +36,16 @@ int run(int argc, char** argv) {
   ops_cmd->add_flag("--json", ops_json, "machine-readable descriptors");
   ops_cmd->add_flag("--markdown", ops_markdown, "the operations reference (docs/operations.md)");
 
+  ServeArgs serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP service (files + SQLite under --data)");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
+  serve_cmd->add_option("--data", serve.data_dir, "data directory for originals and the database")->capture_default_str();
+  serve_cmd->add_option("--workers", serve.workers, "image worker threads (default: cores)")->check(CLI::Range(0, 256));
+  serve_cmd->add_option("--queue", serve.queue, "requests waiting for a worker before answering 429")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  serve_cmd->add_option("--timeout", serve.timeout_seconds, "seconds allowed per image request")
+      ->check(CLI::Range(0.001, 3600.0))->capture_default_str();
+
   std::string chain_text;
   CLI::App* canon_cmd = app.add_subcommand("canon", "Print the canonical form of a chain");
   canon_cmd->add_option("chain", chain_text, "chain or named type")->required();
@@ -62,6 +72,7 @@ int run(int argc, char** argv) {
     convert.progress = !quiet;
     return convert_command(convert, *config);
   }
+  if (*serve_cmd) return serve_command(serve, *config);
   if (*ops_cmd) return ops_command(ops_json ? "json" : ops_markdown ? "markdown" : "text");
   if (*canon_cmd) return canon_command(chain_text, *config);
   if (*plan_cmd) return plan_command(plan_input, chain_text, *config);

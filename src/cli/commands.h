@@ -16,7 +16,16 @@ struct ConvertArgs {
   bool progress = true;
 };
 
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "data";
+  int workers = 0;  // 0 = one per core
+  int queue = 64;
+  double timeout_seconds = 10;
+};
+
 int convert_command(const ConvertArgs& args, const Config& config);
+int serve_command(const ServeArgs& args, const Config& config);
 int ops_command(const std::string& style);  // "text", "json" or "markdown"
 int canon_command(const std::string& chain, const Config& config);
 int plan_command(const std::string& input, const std::string& chain, const Config& config);

@@ -1,0 +1,27 @@
+// The HTTP server (Boost.Beast): I/O threads read requests and write responses; image work runs
+// on a bounded worker pool, and a full queue answers 429. No pixel code lives here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "pictor/status.h"
+#include "service/image_service.h"
+
+namespace pictor::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int io_threads = 1;
+  int workers = 0;               // 0 = one per core
+  size_t queue_capacity = 64;    // requests waiting for a worker before 429
+  std::chrono::milliseconds timeout{10000};  // per-request processing deadline
+};
+
+// Runs until SIGINT/SIGTERM; prints the URL once listening. Returns a failed Status when it
+// cannot listen.
+Status serve(service::ImageService& service, const ServerOptions& options);
+
+}  // namespace pictor::http
