@@ -291,6 +291,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     const bool queued = pool_.try_submit([self, method, target, if_none_match] {
       Response res = self->router_.handle(method, target, if_none_match, self->upload_path_);
+      // An upload consumes its file; a body sent to any other route is dropped here.
+      if (!self->upload_path_.empty()) std::remove(self->upload_path_.c_str());
       asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
     });
     if (!queued) {

@@ -8,11 +8,7 @@ CORPUS=$2
 SRC=$3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { local what=$1; shift; if "$@"; then ok; else fail "$what"; fi; }
+source "$(dirname "$0")/../lib/check.sh"
 
 # Runs pictor, capturing exit code, stdout and stderr.
 run() { "$PICTOR" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
@@ -24,7 +20,6 @@ expect_error() {
   if [ "$rc" = "$want_rc" ] && [ "$lines" = 1 ] && grep -q "^pictor: $code: " "$T/err"; then ok
   else fail "pictor $* -> rc=$rc (want $want_rc), $lines stderr lines, stderr: $(head -c 300 "$T/err")"; fi
 }
-size_of() { vipsheader -f width "$1" 2>/dev/null | tr -d '\n'; printf x; vipsheader -f height "$1" 2>/dev/null; }
 
 PHOTO=$CORPUS/photo/lomiri16__sunset_by_Aitzol_Berasategi.jpg
 SMALL=$CORPUS/photo/goexif__sample1.jpg
@@ -162,5 +157,4 @@ ok
 "$PICTOR" ops --markdown >"$T/operations.md"
 check "docs/operations.md is up to date (make docs)" diff -u "$SRC/docs/operations.md" "$T/operations.md"
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish cli

@@ -9,11 +9,7 @@ CORPUS=$2
 T=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { local what=$1; shift; if "$@"; then ok; else fail "$what"; fi; }
+source "$(dirname "$0")/../lib/check.sh"
 
 # Starts a server on a free port; sets URL and PID. Extra arguments go to `pictor serve`.
 start_server() {
@@ -34,7 +30,6 @@ request() {
   CODE=$(curl -s -X "$method" -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@" "$URL$path")
 }
 json() { python3 -c "import json,sys; d=json.load(open('$T/body')); print($1)"; }
-size_of() { vipsheader -f width "$1" | tr -d '\n'; printf x; vipsheader -f height "$1"; }
 expect_error() {  # STATUS CODE METHOD PATH [curl args]
   local status=$1 code=$2; shift 2
   request "$@"
@@ -93,6 +88,10 @@ expect_error 422 corrupt_image GET "/v1/images/$TRUNC?type=w100"
 expect_error 422 image_too_large POST /v1/images --data-binary "@$CORPUS/extra/huge-blank__gdkpixbuf-large.jpg"
 request GET /healthz
 check "still serving after bad input" [ "$CODE" = 200 ]
+# A body sent to another route is streamed like an upload; it must not stay behind.
+request POST /healthz --data-binary "@$PHOTO"
+request POST /nowhere --data-binary "@$PHOTO"
+check "no upload file left by POSTs to other routes" [ -z "$(ls "$T/data/blobs/tmp")" ]
 
 # --- body limit: 413 without storing anything
 kill "$PID"; wait "$PID" 2>/dev/null
@@ -145,5 +144,4 @@ echo "durability: $accepted of $(ls "$T"/burst/*.code | wc -l) uploads had answe
 check "the kill landed mid-burst (some uploads had completed)" [ "$accepted" -gt 0 ]
 check "no half-written upload left behind" [ -z "$(ls "$T/data/blobs/tmp")" ]
 
-echo "http: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish http
