@@ -9,7 +9,7 @@ CORPUS ?= .cache/corpus-test
 DEMO_OUT ?= data/demo
 PICTOR := build/dev/pictor
 
-.PHONY: run test setup build corpus demo asan bench docs format clean
+.PHONY: run test setup build corpus demo asan bench bench-http docs format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,10 @@ run: build corpus demo
 	@echo
 	@echo "Upload:    curl -X POST --data-binary @photo.jpg http://$(LISTEN)/v1/images"
 	@echo "Thumbnail: curl -o t.webp 'http://$(LISTEN)/v1/images/ID/resize:w=320,h=240,fit=cover/format:type=webp'"
+	@echo "Many:      $(PICTOR) upload PHOTOS/ --server http://$(LISTEN)"
+	@echo "Without API keys, uploads are accepted on loopback only. To add a key:"
+	@echo "           PICTOR_SERVER_API_KEYS=secret make run LISTEN=0.0.0.0:8080   (send: Authorization: Bearer secret)"
+	@echo "Settings:  $(PICTOR) serve --help;  API: http://$(LISTEN)/v1/openapi.json"
 	@$(PICTOR) serve --listen $(LISTEN) --data data
 
 demo:
@@ -48,6 +52,15 @@ bench: setup
 	@bash bench/install-peers.sh
 	@bash scripts/corpus.sh bench .cache/corpus-bench
 	@bash bench/run-thumbs.sh .cache/corpus-bench bench/out/thumbs
+	@bash bench/run-http.sh .cache/corpus-bench
+
+# Only the HTTP benchmark (wrk against nginx and a sharp server; see bench/run-http.sh).
+bench-http: setup
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pictor
+	@bash bench/install-peers.sh
+	@bash scripts/corpus.sh bench .cache/corpus-bench
+	@bash bench/run-http.sh .cache/corpus-bench
 
 docs: build
 	@$(PICTOR) ops --markdown > docs/operations.md

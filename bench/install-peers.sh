@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the peers the thumbnail benchmark runs side by side with Pictor: vipsthumbnail
-# (libvips-tools), ImageMagick, GraphicsMagick, djpeg (the decode floor), GNU time, and sharp from
+# (libvips-tools), ImageMagick, GraphicsMagick, djpeg (the decode floor), GNU time, wrk and nginx
+# (the HTTP benchmark), and sharp from
 # npm into bench/.node. Idempotent.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-PKGS=(libvips-tools imagemagick graphicsmagick libjpeg-turbo-progs time nodejs npm)
+PKGS=(libvips-tools imagemagick graphicsmagick libjpeg-turbo-progs time nodejs npm wrk nginx-light)
 missing=()
 for p in "${PKGS[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing+=("$p")

@@ -10,12 +10,14 @@ PACKAGES=(
   libvips-dev libexiv2-dev liblcms2-dev libimagequant-dev
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   # server: HTTP (Boost.Beast), SQLite, OpenSSL (hashes, ids); curl for the HTTP tests
-  libboost1.74-dev libsqlite3-dev libssl-dev curl
+  libboost1.74-dev libsqlite3-dev libssl-dev curl prometheus-cpp-dev libcurl4-openssl-dev
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and the corpus script call: vips/vipsheader, heif-enc, cwebp, jpegtran,
-  # exiftool, ImageMagick (an independent reference in the golden tests), prlimit, python3
+  # exiftool, ImageMagick (an independent reference in the golden tests), butteraugli_main
+  # (libjxl-devtools: perceptual distance in the pyramid test), prlimit, python3
   libvips-tools libheif-examples webp libjpeg-turbo-progs libimage-exiftool-perl imagemagick
+  libjxl-devtools
   util-linux python3
 )
 

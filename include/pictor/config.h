@@ -9,9 +9,13 @@
 //   auto_orient = true
 //   [types]
 //   avatar = "resize:w=128,h=128,fit=cover/format:type=webp"
+//   [server]
+//   api_keys = ["k1", "k2"]        # lists in the environment: PICTOR_SERVER_API_KEYS=k1,k2
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "pictor/engine.h"
@@ -19,12 +23,57 @@
 
 namespace pictor {
 
+// `pictor serve`. --listen and --data on the command line override these.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "data";
+  int workers = 0;               // image worker threads; 0 = one per core
+  int queue = 64;                // requests waiting for a worker before 429
+  int64_t timeout_ms = 10000;    // per-request processing deadline
+  int64_t drain_ms = 30000;      // graceful shutdown: how long in-flight requests may finish
+  // API keys for write routes (and for reads unless public_reads). With none, writes are
+  // accepted only on a loopback listener.
+  std::vector<std::string> api_keys;
+  bool public_reads = true;
+  // HMAC-SHA256 keys for signed URLs (all accepted: rotation); the first one signs.
+  std::vector<std::string> signing_keys;
+  bool require_signature = false;
+  bool presets_only = false;  // refuse chains and built-in patterns unless signed; config types only
+  std::string log_format = "json";  // json | text | off
+};
+
+struct CacheConfig {
+  int64_t memory_mb = 256;  // 0 disables the memory tier
+  int64_t disk_mb = 2048;   // 0 disables the disk tier (DATA/cache)
+};
+
+// The upload-time pyramid: downscaled masters that thumbnails decode instead of the original.
+struct PyramidConfig {
+  bool enabled = true;
+  int large = 1536;  // shorter edge of the large master (2048x1536 for a 4:3 photo)
+  int small = 512;   // shorter edge of the small master (768x512)
+  int quality = 90;  // JPEG quality of the masters (4:4:4); alpha images use WebP
+};
+
 struct Config {
   Limits limits;
   EngineConfig engine;
   bool auto_orient = true;
   NamedTypes types;
+  ServerConfig server;
+  CacheConfig cache;
+  PyramidConfig pyramid;
 };
+
+// One documented setting, for `pictor serve --help` and docs.
+struct SettingDoc {
+  std::string name;      // section.key
+  std::string env;       // PICTOR_SECTION_KEY
+  std::string type;      // integer | boolean | string | list of strings
+  std::string fallback;  // the default, as text
+  std::string help;
+};
+std::vector<SettingDoc> describe_settings();
 
 // Parses TOML text; `origin` names it in error messages. Applies environment overrides.
 Result<Config> parse_config(std::string_view toml_text, std::string_view origin);

@@ -28,6 +28,9 @@ struct EngineConfig {
   // libvips operation cache entries. Thumbnails rarely repeat an operation on the same image
   // object, so the cache only holds memory; 0 disables it.
   int operation_cache_max = 0;
+  // libvips' run-time generated vector code (liborc). Off by default: liborc 0.4.33 crashes
+  // under concurrent load (docs/engine.md); a single-image CLI run may turn it on for ~10 %.
+  bool vector = false;
 };
 
 // Initialises libvips once per process (thread-safe, idempotent). Blocks every loader that is
@@ -61,8 +64,18 @@ struct SourceInfo {
 // Reads the header and enforces the input limits (bytes, frame pixels, frames, total pixels).
 Result<SourceInfo> probe(std::span<const uint8_t> bytes, const Limits& limits);
 
+// A pre-downscaled rendition of a source (a level of the upload-time pyramid): the whole frame,
+// already oriented and in sRGB, without metadata. A plan may load the smallest rendition that is
+// still large enough instead of the source; the result is the same up to resampling.
+struct Rendition {
+  Format format = Format::kJpeg;
+  int width = 0, height = 0;
+};
+
 struct ProcessOptions {
   Limits limits;
+  // Renditions of the source the caller can supply (see Plan::rendition).
+  std::vector<Rendition> renditions;
   bool auto_orient = true;  // apply EXIF orientation at load
   // Output format when the chain has no format operation; unset keeps the input's format
   // where it can be written (HEIC input becomes JPEG).
@@ -100,6 +113,12 @@ struct Plan {
   int load_shrink = 1;     // JPEG DCT-domain shrink factor (1, 2, 4 or 8)
   double load_scale = 1;   // WebP scale-on-load factor (<= 1)
   bool heif_thumbnail = false;  // decode the embedded HEIF thumbnail instead of the image
+  // Index into ProcessOptions::renditions of the rendition to load instead of the source, or -1.
+  // When set, execute() must be given that rendition's bytes.
+  int rendition = -1;
+  Format input_format = Format::kUnknown;  // of the bytes execute() loads: the source's or the rendition's
+  // Whether the loaded image still needs the source's EXIF orientation applied.
+  bool orient_on_load() const { return rendition < 0 && apply_orientation && source.orientation != 1; }
   int loaded_width = 0, loaded_height = 0;  // frame size right after load (oriented)
   std::vector<PlanStep> steps;
   OutputSpec output;
@@ -108,18 +127,29 @@ struct Plan {
 
 Result<Plan> make_plan(const Chain& chain, const SourceInfo& source, const ProcessOptions& options);
 
+// Where the time of one execute() went. libvips evaluates lazily: decoding and the operations
+// run while the encoder pulls pixels, so `encode` includes them unless an operation needed the
+// whole image in memory first (then that work is in `process`).
+struct Timings {
+  double load_ms = 0;     // header parse and loader set-up (and the decode when it is eager)
+  double process_ms = 0;  // building the operation graph, plus any in-memory materialisation
+  double encode_ms = 0;   // pixel pipeline and compression
+};
+
 struct Encoded {
   std::vector<uint8_t> bytes;
   Format format = Format::kJpeg;
   int width = 0;
   int height = 0;
+  Timings timings;
 };
 
 // probe + make_plan + execute.
 Result<Encoded> process(std::span<const uint8_t> input, const Chain& chain,
                         const ProcessOptions& options);
 
-// Executes a plan made for `input` (the same bytes that were probed).
+// Executes a plan made for `input` (the same bytes that were probed, or the bytes of the
+// rendition the plan chose).
 Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
                         const ProcessOptions& options);
 

@@ -5,6 +5,7 @@
 // CLI, the server and embedders agree on what went wrong.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,12 @@ enum class ErrorCode {
   kMethodNotAllowed,
   kOverloaded,          // the work queue is full; retry later
   kBadRequest,          // malformed HTTP request
+  kMalformedMultipart,  // multipart/form-data body that cannot be parsed (e.g. no boundary)
+  kUnauthorized,        // a write (or keyed read) without a valid API key
+  kInvalidSignature,    // signing is required and the signature is missing or wrong
+  kSignatureExpired,    // a signed URL past its expiry
+  kPresetsOnly,         // arbitrary chains are refused; use a named type
+  kNotReady,            // draining or storage unavailable (readiness)
   // The environment.
   kTimeout,
   kIoError,
@@ -45,6 +52,8 @@ enum class ErrorCode {
 
 // Stable snake_case name of a code ("corrupt_image"); part of the public API.
 std::string_view error_code_name(ErrorCode code);
+// The code with that stable name (what a server's error JSON carries), if any.
+std::optional<ErrorCode> error_code_from_name(std::string_view name);
 // HTTP status for a code (400, 413, 415, 422, 503, 500...).
 int http_status(ErrorCode code);
 // Process exit status the CLI uses for a code (0 for kOk, never 0 otherwise).

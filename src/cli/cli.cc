@@ -38,13 +38,31 @@ int run(int argc, char** argv) {
 
   ServeArgs serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP service (files + SQLite under --data)");
-  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
-  serve_cmd->add_option("--data", serve.data_dir, "data directory for originals and the database")->capture_default_str();
-  serve_cmd->add_option("--workers", serve.workers, "image worker threads (default: cores)")->check(CLI::Range(0, 256));
-  serve_cmd->add_option("--queue", serve.queue, "requests waiting for a worker before answering 429")
-      ->check(CLI::Range(1, 100000))->capture_default_str();
-  serve_cmd->add_option("--timeout", serve.timeout_seconds, "seconds allowed per image request")
-      ->check(CLI::Range(0.001, 3600.0))->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free port) [server.listen]");
+  serve_cmd->add_option("--data", serve.data_dir, "data directory: originals, database, cache [server.data]");
+  serve_cmd->add_option("--workers", serve.workers, "image worker threads, 0 = cores [server.workers]")->check(CLI::Range(0, 256));
+  serve_cmd->add_option("--queue", serve.queue, "requests waiting for a worker before 429 [server.queue]")
+      ->check(CLI::Range(1, 100000));
+  serve_cmd->add_option("--timeout", serve.timeout_seconds, "seconds allowed per image request [server.timeout_ms]")
+      ->check(CLI::Range(0.001, 3600.0));
+  serve_cmd->footer(settings_help());
+
+  UploadArgs upload;
+  bool upload_quiet = false;
+  CLI::App* upload_cmd = app.add_subcommand(
+      "upload", "Upload files (directories recursively) to a Pictor server; skips files it already stores");
+  upload_cmd->add_option("paths", upload.paths, "files and directories")->required();
+  upload_cmd->add_option("--server,-s", upload.server, "server URL")->capture_default_str();
+  upload_cmd->add_option("--key,-k", upload.key, "API key (default: $PICTOR_API_KEY)");
+  upload_cmd->add_option("--tags", upload.tags, "comma-separated tags for every file");
+  upload_cmd->add_option("--jobs,-j", upload.jobs, "parallel uploads")->check(CLI::Range(1, 64))->capture_default_str();
+  upload_cmd->add_flag("--quiet,-q", upload_quiet, "no progress bar");
+
+  SignArgs sign;
+  CLI::App* sign_cmd = app.add_subcommand("sign", "Sign a URL path with the first of server.signing_keys");
+  sign_cmd->add_option("target", sign.target, "path and query, e.g. '/v1/images/ID?type=w320'")->required();
+  sign_cmd->add_option("--expires-in", sign.expires_in, "seconds the URL stays valid (default: no expiry)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100} * 365 * 86400));
 
   std::string chain_text;
   CLI::App* canon_cmd = app.add_subcommand("canon", "Print the canonical form of a chain");
@@ -73,6 +91,11 @@ int run(int argc, char** argv) {
     return convert_command(convert, *config);
   }
   if (*serve_cmd) return serve_command(serve, *config);
+  if (*sign_cmd) return sign_command(sign, *config);
+  if (*upload_cmd) {
+    upload.progress = !upload_quiet;
+    return upload_command(upload);
+  }
   if (*ops_cmd) return ops_command(ops_json ? "json" : ops_markdown ? "markdown" : "text");
   if (*canon_cmd) return canon_command(chain_text, *config);
   if (*plan_cmd) return plan_command(plan_input, chain_text, *config);

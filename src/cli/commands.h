@@ -1,7 +1,10 @@
 // The CLI's commands. Each returns the process exit status.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "pictor/config.h"
 
@@ -16,16 +19,33 @@ struct ConvertArgs {
   bool progress = true;
 };
 
+// Command-line values override the config file's [server] settings.
 struct ServeArgs {
-  std::string listen = "127.0.0.1:8080";
-  std::string data_dir = "data";
-  int workers = 0;  // 0 = one per core
-  int queue = 64;
-  double timeout_seconds = 10;
+  std::optional<std::string> listen, data_dir;
+  std::optional<int> workers, queue;
+  std::optional<double> timeout_seconds;
+};
+
+struct UploadArgs {
+  std::vector<std::string> paths;  // files and directories
+  std::string server = "http://127.0.0.1:8080";
+  std::string key;   // API key; PICTOR_API_KEY when empty
+  std::string tags;  // comma-separated, applied to every file
+  int jobs = 4;
+  bool progress = true;
+};
+
+struct SignArgs {
+  std::string target;       // "/v1/images/ID?type=w320"
+  int64_t expires_in = 0;   // seconds from now; 0 = no expiry
 };
 
 int convert_command(const ConvertArgs& args, const Config& config);
 int serve_command(const ServeArgs& args, const Config& config);
+int upload_command(const UploadArgs& args);
+int sign_command(const SignArgs& args, const Config& config);
+// The settings table printed by `pictor serve --help`.
+std::string settings_help();
 int ops_command(const std::string& style);  // "text", "json" or "markdown"
 int canon_command(const std::string& chain, const Config& config);
 int plan_command(const std::string& input, const std::string& chain, const Config& config);

@@ -57,7 +57,7 @@ vips::VImage to_srgb(vips::VImage image) {
 
 vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan) {
   vips::VOption* options = vips::VImage::option();
-  switch (plan.source.format) {
+  switch (plan.input_format) {
     case Format::kJpeg:
       if (plan.load_shrink > 1) options->set("shrink", plan.load_shrink);
       break;
@@ -72,7 +72,7 @@ vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan) {
       break;
   }
   vips::VImage image = open_header(bytes, options);
-  if (plan.apply_orientation && plan.source.orientation != 1) {
+  if (plan.orient_on_load()) {
     // Rotating reads rows out of order; the (already shrunk) decode goes to memory first.
     image = image.copy_memory().autorot();
   }

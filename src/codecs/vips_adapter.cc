@@ -1,6 +1,7 @@
 #include "codecs/vips_adapter.h"
 
 #include <vips/vips8>
+#include <vips/vector.h>
 
 #include <algorithm>
 #include <array>
@@ -81,6 +82,10 @@ Status do_initialize(const EngineConfig& config) {
                                                         G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
                     drop_log_message, nullptr);
   vips_concurrency_set(config.threads_per_pipeline);
+  // liborc 0.4.33 (Debian 12) is not safe here: under many concurrent pipelines the server
+  // segfaulted in orc_code_free after ~40 s of load, with throughput falling before that (its
+  // code memory fragments). Vector paths stay off unless the configuration asks for them.
+  vips_vector_set_enabled(config.vector ? TRUE : FALSE);
   vips_cache_set_max(config.operation_cache_max);
   vips_cache_set_max_mem(0);
   vips_cache_set_max_files(0);

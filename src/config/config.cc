@@ -5,7 +5,10 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <algorithm>
 #include <functional>
+#include <variant>
+#include <fmt/ranges.h>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -14,44 +17,115 @@
 namespace pictor {
 namespace {
 
-// One integer or boolean setting: its section, key and where it is stored.
+using Value = std::variant<int64_t, std::string, std::vector<std::string>>;
+enum class Kind { kInteger, kBoolean, kString, kStrings };
+
+// One setting: where it lives, its type, what it means, and how to store and show it.
 struct Setting {
-  std::string section, key;
-  std::function<Status(int64_t)> set;
+  std::string section, key, help;
+  Kind kind = Kind::kInteger;
+  std::function<Status(const Value&)> set;
+  std::function<std::string()> show;
 };
 
-Status in_range(const Setting& s, int64_t value, int64_t min, int64_t max) {
-  if (value < min || value > max) {
-    return {ErrorCode::kConfigError,
-            fmt::format("{}.{} = {} is out of range {}..{}", s.section, s.key, value, min, max)};
+std::string_view kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::kInteger: return "integer";
+    case Kind::kBoolean: return "boolean";
+    case Kind::kString: return "string";
+    case Kind::kStrings: return "list of strings";
   }
-  return Status::Ok();
+  return "";
 }
 
-// A setting stored in `field` after a range check (booleans are stored from 0/1).
+Setting make_setting(std::string section, std::string key, std::string help, Kind kind) {
+  Setting s;
+  s.section = std::move(section);
+  s.key = std::move(key);
+  s.help = std::move(help);
+  s.kind = kind;
+  return s;
+}
+
+// An integer or boolean stored in `field` after a range check (booleans are stored from 0/1).
 template <class T>
-Setting setting(std::string section, std::string key, T& field, int64_t min, int64_t max) {
-  Setting s{std::move(section), std::move(key), nullptr};
-  s.set = [&field, name = s, min, max](int64_t v) {
-    PICTOR_RETURN_IF_ERROR(in_range(name, v, min, max));
+Setting number(std::string section, std::string key, T& field, int64_t min, int64_t max, std::string help) {
+  Setting s = make_setting(std::move(section), std::move(key), std::move(help),
+                           std::is_same_v<T, bool> ? Kind::kBoolean : Kind::kInteger);
+  s.set = [&field, name = s.section + "." + s.key, min, max](const Value& value) {
+    const int64_t v = std::get<int64_t>(value);
+    if (v < min || v > max) {
+      return Status(ErrorCode::kConfigError, fmt::format("{} = {} is out of range {}..{}", name, v, min, max));
+    }
     field = static_cast<T>(v);
     return Status::Ok();
   };
+  s.show = [&field] {
+    if constexpr (std::is_same_v<T, bool>) return std::string(field ? "true" : "false");
+    else return std::to_string(field);
+  };
+  return s;
+}
+
+Setting text(std::string section, std::string key, std::string& field, std::vector<std::string> allowed, std::string help) {
+  Setting s = make_setting(std::move(section), std::move(key), std::move(help), Kind::kString);
+  s.set = [&field, name = s.section + "." + s.key, allowed](const Value& value) {
+    const std::string& v = std::get<std::string>(value);
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      return Status(ErrorCode::kConfigError, fmt::format("{} = '{}' is not one of {}", name, v, fmt::join(allowed, ", ")));
+    }
+    field = v;
+    return Status::Ok();
+  };
+  s.show = [&field] { return "\"" + field + "\""; };
+  return s;
+}
+
+Setting strings(std::string section, std::string key, std::vector<std::string>& field, std::string help) {
+  Setting s = make_setting(std::move(section), std::move(key), std::move(help), Kind::kStrings);
+  s.set = [&field, name = s.section + "." + s.key](const Value& value) {
+    for (const std::string& item : std::get<std::vector<std::string>>(value)) {
+      if (item.empty()) return Status(ErrorCode::kConfigError, fmt::format("{} has an empty entry", name));
+    }
+    field = std::get<std::vector<std::string>>(value);
+    return Status::Ok();
+  };
+  s.show = [&field] { return field.empty() ? std::string("[]") : fmt::format("[{} entries]", field.size()); };
   return s;
 }
 
 std::vector<Setting> settings(Config& c) {
   constexpr int64_t kMaxI64 = INT64_MAX;
+  ServerConfig& sv = c.server;
   return {
-      setting("limits", "max_frame_pixels", c.limits.max_frame_pixels, 1, kMaxI64),
-      setting("limits", "max_frames", c.limits.max_frames, 1, 100000),
-      setting("limits", "max_total_pixels", c.limits.max_total_pixels, 1, kMaxI64),
-      setting("limits", "max_input_bytes", c.limits.max_input_bytes, 1, kMaxI64),
-      setting("limits", "max_output_pixels", c.limits.max_output_pixels, 1, kMaxI64),
-      setting("limits", "max_operations", c.limits.max_operations, 1, 256),
-      setting("engine", "auto_orient", c.auto_orient, 0, 1),
-      setting("engine", "threads_per_pipeline", c.engine.threads_per_pipeline, 1, 64),
-      setting("engine", "operation_cache_max", c.engine.operation_cache_max, 0, 100000),
+      number("limits", "max_frame_pixels", c.limits.max_frame_pixels, 1, kMaxI64, "largest frame accepted, in pixels"),
+      number("limits", "max_frames", c.limits.max_frames, 1, 100000, "most frames (animation pages) accepted"),
+      number("limits", "max_total_pixels", c.limits.max_total_pixels, 1, kMaxI64, "most pixels over all frames"),
+      number("limits", "max_input_bytes", c.limits.max_input_bytes, 1, kMaxI64, "largest input (and upload body) in bytes"),
+      number("limits", "max_output_pixels", c.limits.max_output_pixels, 1, kMaxI64, "largest output a chain may make"),
+      number("limits", "max_operations", c.limits.max_operations, 1, 256, "longest chain"),
+      number("engine", "auto_orient", c.auto_orient, 0, 1, "apply EXIF orientation when loading"),
+      number("engine", "threads_per_pipeline", c.engine.threads_per_pipeline, 1, 64, "libvips threads per image"),
+      number("engine", "operation_cache_max", c.engine.operation_cache_max, 0, 100000, "libvips operation cache entries"),
+      number("engine", "vector", c.engine.vector, 0, 1, "libvips vector code (liborc); off: liborc 0.4.33 crashes under load"),
+      text("server", "listen", sv.listen, {}, "HOST:PORT to listen on (--listen overrides)"),
+      text("server", "data", sv.data_dir, {}, "data directory: originals, database, cache (--data overrides)"),
+      number("server", "workers", sv.workers, 0, 256, "image worker threads; 0 = one per core"),
+      number("server", "queue", sv.queue, 1, 100000, "requests waiting for a worker before 429"),
+      number("server", "timeout_ms", sv.timeout_ms, 100, 3600000, "per-request processing deadline"),
+      number("server", "drain_ms", sv.drain_ms, 0, 3600000, "on SIGTERM, how long in-flight requests may finish"),
+      strings("server", "api_keys", sv.api_keys, "keys for write routes; none = writes only on a loopback listener"),
+      number("server", "public_reads", sv.public_reads, 0, 1, "serve reads without an API key"),
+      strings("server", "signing_keys", sv.signing_keys, "HMAC-SHA256 keys for signed URLs; all verify, the first signs"),
+      number("server", "require_signature", sv.require_signature, 0, 1, "refuse image reads without a valid signature"),
+      number("server", "presets_only", sv.presets_only, 0, 1, "refuse chains and built-in patterns unless signed"),
+      text("server", "log_format", sv.log_format, {"json", "text", "off"}, "request log on stdout: json, text or off"),
+      number("cache", "memory_mb", c.cache.memory_mb, 0, 1 << 20, "in-process derivative cache, MB (0 = off)"),
+      number("cache", "disk_mb", c.cache.disk_mb, 0, int64_t{1} << 30, "derivative cache under DATA/cache, MB (0 = off)"),
+      number("pyramid", "enabled", c.pyramid.enabled, 0, 1, "store downscaled masters at upload"),
+      number("pyramid", "large", c.pyramid.large, 256, 16384, "shorter edge of the large master"),
+      number("pyramid", "small", c.pyramid.small, 64, 16384, "shorter edge of the small master"),
+      number("pyramid", "quality", c.pyramid.quality, 50, 100, "JPEG quality of the masters"),
   };
 }
 
@@ -61,17 +135,54 @@ std::string env_name(const std::string& section, const std::string& key) {
   return name;
 }
 
-Result<int64_t> parse_env_value(const std::string& name, const std::string& text) {
-  if (text == "true") return int64_t{1};
-  if (text == "false") return int64_t{0};
+Result<Value> parse_env_value(const Setting& s, const std::string& name, const std::string& text) {
+  if (s.kind == Kind::kString) return Value(text);
+  if (s.kind == Kind::kStrings) {
+    std::vector<std::string> items;
+    std::stringstream stream(text);
+    for (std::string item; std::getline(stream, item, ',');) items.push_back(item);
+    return Value(items);
+  }
+  if (text == "true") return Value(int64_t{1});
+  if (text == "false") return Value(int64_t{0});
   char* end = nullptr;
   errno = 0;
   const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0) {
-    return Result<int64_t>(ErrorCode::kConfigError,
-                           fmt::format("{}={} is not an integer or true/false", name, text));
+    return Result<Value>(ErrorCode::kConfigError, fmt::format("{}={} is not an integer or true/false", name, text));
   }
-  return int64_t{v};
+  return Value(int64_t{v});
+}
+
+// A TOML value as the setting's type, or an error naming the expected type.
+Result<Value> toml_value(const Setting& s, const toml::node& node, std::string_view origin) {
+  auto wrong = [&] {
+    return Result<Value>(ErrorCode::kConfigError,
+                         fmt::format("{}: {}.{} must be {} {}", origin, s.section, s.key,
+                                     s.kind == Kind::kInteger ? "an" : "a", kind_name(s.kind)));
+  };
+  switch (s.kind) {
+    case Kind::kInteger:
+      if (auto i = node.as_integer()) return Value(i->get());
+      return wrong();
+    case Kind::kBoolean:
+      if (auto b = node.as_boolean()) return Value(int64_t{b->get() ? 1 : 0});
+      return wrong();
+    case Kind::kString:
+      if (auto t = node.as_string()) return Value(t->get());
+      return wrong();
+    case Kind::kStrings: {
+      const toml::array* array = node.as_array();
+      if (!array) return wrong();
+      std::vector<std::string> items;
+      for (const toml::node& item : *array) {
+        if (!item.as_string()) return wrong();
+        items.push_back(item.as_string()->get());
+      }
+      return Value(items);
+    }
+  }
+  return wrong();
 }
 
 bool valid_type_name(std::string_view name) {
@@ -144,16 +255,9 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view origin)
         return Result<Config>(ErrorCode::kConfigError,
                               fmt::format("{}: unknown setting {}.{}", origin, section, key));
       }
-      int64_t value = 0;
-      if (auto i = node.as_integer()) {
-        value = i->get();
-      } else if (auto b = node.as_boolean()) {
-        value = b->get() ? 1 : 0;
-      } else {
-        return Result<Config>(ErrorCode::kConfigError,
-                              fmt::format("{}: {}.{} must be an integer or boolean", origin, section, key));
-      }
-      Status status = it->set(value);
+      auto value = toml_value(*it, node, origin);
+      if (!value.ok()) return value.status();
+      Status status = it->set(*value);
       if (!status.ok()) return Status(status.code(), fmt::format("{}: {}", origin, status.message()));
     }
   }
@@ -161,12 +265,21 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view origin)
     const std::string name = env_name(s.section, s.key);
     const char* text = std::getenv(name.c_str());
     if (!text) continue;
-    auto value = parse_env_value(name, text);
+    auto value = parse_env_value(s, name, text);
     if (!value.ok()) return value.status();
     Status status = s.set(*value);
     if (!status.ok()) return Status(status.code(), fmt::format("environment {}: {}", name, status.message()));
   }
   return config;
+}
+
+std::vector<SettingDoc> describe_settings() {
+  Config defaults;
+  std::vector<SettingDoc> docs;
+  for (const Setting& s : settings(defaults)) {
+    docs.push_back({s.section + "." + s.key, env_name(s.section, s.key), std::string(kind_name(s.kind)), s.show(), s.help});
+  }
+  return docs;
 }
 
 Result<Config> load_config(const std::string& path) {

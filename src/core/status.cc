@@ -34,6 +34,12 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kMethodNotAllowed, "method_not_allowed", 405, 2},
     CodeInfo{ErrorCode::kOverloaded, "overloaded", 429, 4},
     CodeInfo{ErrorCode::kBadRequest, "bad_request", 400, 2},
+    CodeInfo{ErrorCode::kMalformedMultipart, "malformed_multipart", 400, 3},
+    CodeInfo{ErrorCode::kUnauthorized, "unauthorized", 401, 2},
+    CodeInfo{ErrorCode::kInvalidSignature, "invalid_signature", 403, 2},
+    CodeInfo{ErrorCode::kSignatureExpired, "signature_expired", 403, 2},
+    CodeInfo{ErrorCode::kPresetsOnly, "presets_only", 403, 2},
+    CodeInfo{ErrorCode::kNotReady, "not_ready", 503, 4},
     CodeInfo{ErrorCode::kTimeout, "timeout", 503, 4},
     CodeInfo{ErrorCode::kIoError, "io_error", 500, 4},
     CodeInfo{ErrorCode::kConfigError, "config_error", 500, 2},
@@ -50,6 +56,12 @@ const CodeInfo& info(ErrorCode code) {
 }  // namespace
 
 std::string_view error_code_name(ErrorCode code) { return info(code).name; }
+std::optional<ErrorCode> error_code_from_name(std::string_view name) {
+  for (const CodeInfo& entry : kCodes) {
+    if (entry.name == name) return entry.code;
+  }
+  return std::nullopt;
+}
 int http_status(ErrorCode code) { return info(code).http_status; }
 int exit_code(ErrorCode code) { return info(code).exit_code; }
 

@@ -5,21 +5,27 @@
 #include <boost/asio.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 #include <array>
-#include <limits>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
+
+#include "http/metrics.h"
+#include "http/router.h"
 
 namespace pictor::http {
 namespace {
@@ -28,12 +34,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using Response = bhttp::response<bhttp::vector_body<uint8_t>>;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // A fixed set of threads with a bounded queue: try_submit refuses work when the queue is full.
 class WorkerPool {
  public:
-  WorkerPool(int threads, size_t capacity) : capacity_(capacity) {
+  WorkerPool(int threads, size_t capacity, Metrics& metrics) : capacity_(capacity), metrics_(metrics) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
   }
   ~WorkerPool() {
@@ -49,6 +57,7 @@ class WorkerPool {
       std::lock_guard lock(mutex_);
       if (queue_.size() >= capacity_) return false;
       queue_.push_back(std::move(job));
+      metrics_.set_queue_depth(queue_.size());
     }
     ready_.notify_one();
     return true;
@@ -64,11 +73,13 @@ class WorkerPool {
         if (queue_.empty()) return;
         job = std::move(queue_.front());
         queue_.pop_front();
+        metrics_.set_queue_depth(queue_.size());
       }
       job();
     }
   }
   const size_t capacity_;
+  Metrics& metrics_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
@@ -76,136 +87,62 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-Response json_response(unsigned status, const nlohmann::json& body) {
-  const std::string text = body.dump();
-  Response res{static_cast<bhttp::status>(status), 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body().assign(text.begin(), text.end());
-  return res;
-}
-
-// The one shape of every error: {"error": {"code": "...", "message": "..."}}.
-Response error_response(const Status& status) {
-  return json_response(static_cast<unsigned>(http_status(status.code())),
-                       {{"error", {{"code", error_code_name(status.code())}, {"message", status.message()}}}});
-}
-
-std::string percent_decode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i] == '+' ? ' ' : in[i];
-    }
-  }
-  return out;
-}
-
-struct Target {
-  std::string path;
-  std::vector<std::pair<std::string, std::string>> query;
-  std::optional<std::string> param(std::string_view key) const {
-    for (const auto& [k, v] : query) {
-      if (k == key) return v;
-    }
-    return std::nullopt;
-  }
-};
-
-Target parse_target(std::string_view target) {
-  Target t;
-  const size_t q = target.find('?');
-  t.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return t;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    t.query.emplace_back(percent_decode(pair.substr(0, eq)),
-                         eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-  return t;
-}
-
-nlohmann::json record_json(const storage::ImageRecord& r) {
-  return {{"id", r.id},         {"md5", r.md5},       {"sha256", r.sha256}, {"format", format_name(r.format)},
-          {"width", r.width},   {"height", r.height}, {"bytes", r.bytes},   {"frames", r.frames},
-          {"created_at", r.created_at}};
-}
-
-// Routes a complete request (body already in `upload_path` for uploads). Runs on a worker.
-class Router {
+// One line per request on stdout: JSON (for log shippers) or text (for people).
+class AccessLog {
  public:
-  Router(service::ImageService& service, const ServerOptions& options) : service_(service), options_(options) {}
-
-  Response handle(bhttp::verb method, std::string_view target_text, std::string_view if_none_match,
-                  const std::string& upload_path) {
-    const Target target = parse_target(target_text);
-    if (target.path == "/healthz") return json_response(200, {{"status", "ok"}});
-    if (target.path == "/v1/images") {
-      if (method != bhttp::verb::post) return error_response({ErrorCode::kMethodNotAllowed, "use POST to upload"});
-      auto record = service_.upload_file(upload_path);
-      if (!record.ok()) return error_response(record.status());
-      return json_response(201, {{"images", {record_json(*record)}}});
+  explicit AccessLog(std::string format) : format_(std::move(format)) {}
+  void write(const nlohmann::json& entry) {
+    if (format_ == "off") return;
+    std::string line;
+    if (format_ == "json") {
+      line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else {
+      line = fmt::format("{} {} {} {} {}ms {}", entry.value("status", 0), entry.value("method", ""),
+                         entry.value("target", ""), entry.value("bytes", 0), entry.value("ms", 0.0),
+                         entry.value("cache", entry.value("error", "")));
     }
-    constexpr std::string_view kImages = "/v1/images/";
-    if (!target.path.starts_with(kImages)) return error_response({ErrorCode::kNotFound, "no such route: " + target.path});
-    if (method != bhttp::verb::get && method != bhttp::verb::head) {
-      return error_response({ErrorCode::kMethodNotAllowed, "use GET or HEAD"});
-    }
-    const std::string rest = target.path.substr(kImages.size());
-    const size_t slash = rest.find('/');
-    auto record = service_.find(rest.substr(0, slash));
-    if (!record.ok()) return error_response(record.status());
-    const std::optional<std::string> type = target.param("type");
-    if (slash == std::string::npos && !type) return original(*record, if_none_match);
-    if (slash != std::string::npos && type) {
-      return error_response({ErrorCode::kInvalidChain, "give either a chain in the path or ?type=, not both"});
-    }
-    const std::string chain = type ? *type : percent_decode(rest.substr(slash + 1));
-    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    auto rendered = service_.render(*record, chain, type.has_value(), deadline);
-    if (!rendered.ok()) return error_response(rendered.status());
-    Response res{bhttp::status::ok, 11};
-    res.set(bhttp::field::content_type, std::string(format_mime(rendered->format)));
-    res.set(bhttp::field::cache_control, "public, max-age=31536000, immutable");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.body() = std::move(rendered->bytes);
-    return res;
+    std::lock_guard lock(mutex_);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
   }
 
  private:
-  Response original(const storage::ImageRecord& record, std::string_view if_none_match) {
-    const std::string etag = "\"" + record.sha256 + "\"";
-    if (if_none_match == etag) {
-      Response res{bhttp::status::not_modified, 11};
-      res.set(bhttp::field::etag, etag);
-      return res;
-    }
-    auto bytes = service_.original(record);
-    if (!bytes.ok()) return error_response(bytes.status());
-    Response res{bhttp::status::ok, 11};
-    res.set(bhttp::field::content_type, std::string(format_mime(record.format)));
-    res.set(bhttp::field::etag, etag);
-    res.set("X-Content-Type-Options", "nosniff");
-    res.body() = std::move(bytes).value();
-    return res;
-  }
+  const std::string format_;
+  std::mutex mutex_;
+};
 
-  service::ImageService& service_;
-  const ServerOptions& options_;
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::milliseconds>(now));
+}
+
+std::string new_request_id() {
+  unsigned char bytes[8];
+  RAND_bytes(bytes, sizeof bytes);
+  std::string id;
+  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
+  return id;
+}
+
+// What every session shares.
+struct Shared {
+  Router& router;
+  WorkerPool* pool = nullptr;
+  Metrics& metrics;
+  AccessLog& log;
+  service::ImageService& service;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Router& router, WorkerPool& pool, service::ImageService& service)
-      : stream_(std::move(socket)), router_(router), pool_(pool), service_(service) {}
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    beast::error_code ec;
+    loopback_ = stream_.socket().local_endpoint(ec).address().is_loopback();
+  }
+  ~Session() { end_request(); }
 
   void start() { read_header(); }
 
@@ -221,17 +158,43 @@ class Session : public std::enable_shared_from_this<Session> {
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
+  void begin_request() {
+    started_ = Clock::now();
+    active_ = true;
+    shared_.in_flight++;
+    shared_.metrics.add_in_flight(1);
+  }
+  void end_request() {
+    if (!active_) return;
+    active_ = false;
+    shared_.in_flight--;
+    shared_.metrics.add_in_flight(-1);
+  }
+
   void on_header(beast::error_code ec) {
     if (ec) return close(ec == bhttp::error::end_of_stream ? beast::error_code{} : ec, ec != bhttp::error::end_of_stream);
+    begin_request();
     const auto& req = header_->get();
-    keep_alive_ = req.keep_alive();
-    if (req.method() == bhttp::verb::post) {
-      const uint64_t limit = service_.config().limits.max_input_bytes;
+    keep_alive_ = req.keep_alive() && !shared_.draining;
+    request_ = Request{};
+    request_.method = std::string(req.method_string());
+    request_.target = std::string(req.target());
+    request_.if_none_match = std::string(req[bhttp::field::if_none_match]);
+    request_.accept = std::string(req[bhttp::field::accept]);
+    request_.authorization = std::string(req[bhttp::field::authorization]);
+    request_.api_key = std::string(req["X-Api-Key"]);
+    request_.content_type = std::string(req[bhttp::field::content_type]);
+    request_.loopback_listener = loopback_;
+    request_id_ = std::string(req["X-Request-Id"]).substr(0, 64);
+    if (request_id_.empty()) request_id_ = new_request_id();
+    head_ = req.method() == bhttp::verb::head;
+    if (req.method() == bhttp::verb::post || req.method() == bhttp::verb::put) {
+      const uint64_t limit = shared_.service.config().limits.max_input_bytes;
       if (header_->content_length() && *header_->content_length() > limit) {
         // Refused from the header: the client learns before sending the body.
         keep_alive_ = false;
-        return respond(error_response({ErrorCode::kInputTooLarge,
-                                       fmt::format("the body has {} bytes; the limit is {}", *header_->content_length(), limit)}));
+        return respond_error({ErrorCode::kInputTooLarge,
+                              fmt::format("the body has {} bytes; the limit is {}", *header_->content_length(), limit)});
       }
       if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
         // Clients such as curl wait (a second) for this before sending a large body.
@@ -246,77 +209,93 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     small_.emplace(std::move(*header_));
     small_->body_limit(64 * 1024);
-    bhttp::async_read(stream_, buffer_, *small_,
-                      [self = shared_from_this()](beast::error_code e, size_t) { self->on_body(e); });
+    bhttp::async_read(stream_, buffer_, *small_, [self = shared_from_this()](beast::error_code e, size_t) { self->on_body(e); });
   }
 
   void read_upload() {
-    {
-      // Upload bodies go straight to a file: a 100 MB upload needs no 100 MB of memory.
-      upload_path_ = service_.new_upload_path();
-      body_.emplace(std::move(*header_));
-      body_->body_limit(service_.config().limits.max_input_bytes);
-      beast::error_code open_ec;
-      body_->get().body().open(upload_path_.c_str(), beast::file_mode::write, open_ec);
-      if (open_ec) return respond(error_response({ErrorCode::kIoError, "cannot store the upload: " + open_ec.message()}));
-      stream_.expires_after(std::chrono::minutes(5));
-      bhttp::async_read(stream_, buffer_, *body_,
-                        [self = shared_from_this()](beast::error_code e, size_t) { self->on_body(e); });
-    }
+    // Upload bodies go straight to a file: a 100 MB upload needs no 100 MB of memory.
+    upload_path_ = shared_.service.new_upload_path();
+    body_.emplace(std::move(*header_));
+    body_->body_limit(shared_.service.config().limits.max_input_bytes);
+    beast::error_code open_ec;
+    body_->get().body().open(upload_path_.c_str(), beast::file_mode::write, open_ec);
+    if (open_ec) return respond_error({ErrorCode::kIoError, "cannot store the upload: " + open_ec.message()});
+    stream_.expires_after(std::chrono::minutes(5));
+    bhttp::async_read(stream_, buffer_, *body_, [self = shared_from_this()](beast::error_code e, size_t) { self->on_body(e); });
   }
 
   void on_body(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
       discard_upload();
       keep_alive_ = false;
-      return respond(error_response({ErrorCode::kInputTooLarge,
-                                     fmt::format("the body is larger than {} bytes", service_.config().limits.max_input_bytes)}));
+      return respond_error({ErrorCode::kInputTooLarge,
+                            fmt::format("the body is larger than {} bytes", shared_.service.config().limits.max_input_bytes)});
     }
     if (ec) {
       discard_upload();
       return close(ec, true);
     }
-    bhttp::verb method;
-    std::string target, if_none_match;
-    if (body_) {
-      body_->get().body().close();
-      method = body_->get().method();
-      target = std::string(body_->get().target());
-    } else {
-      method = small_->get().method();
-      target = std::string(small_->get().target());
-      if_none_match = std::string(small_->get()[bhttp::field::if_none_match]);
+    if (body_) body_->get().body().close();
+    request_.body_path = upload_path_;
+    request_.draining = shared_.draining;
+    if (!body_) {
+      // A repeated thumbnail still in memory is answered here, on the I/O thread.
+      if (auto hit = shared_.router.fast_hit(request_)) return respond(std::move(*hit));
     }
-    head_ = method == bhttp::verb::head;
     auto self = shared_from_this();
-    const bool queued = pool_.try_submit([self, method, target, if_none_match] {
-      Response res = self->router_.handle(method, target, if_none_match, self->upload_path_);
+    const auto queued_at = Clock::now();
+    const bool queued = shared_.pool->try_submit([self, queued_at] {
+      self->shared_.metrics.queued(seconds_since(queued_at));
+      Routed routed = self->shared_.router.handle(self->request_);
       // An upload consumes its file; a body sent to any other route is dropped here.
       if (!self->upload_path_.empty()) std::remove(self->upload_path_.c_str());
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+      asio::post(self->stream_.get_executor(), [self, routed = std::move(routed)]() mutable { self->respond(std::move(routed)); });
     });
     if (!queued) {
       discard_upload();
-      Response res = error_response({ErrorCode::kOverloaded, "the server is busy; retry shortly"});
-      res.set(bhttp::field::retry_after, "1");
-      respond(std::move(res));
+      Routed routed{error_response({ErrorCode::kOverloaded, "the server is busy; retry shortly"}), "overloaded", "", "overloaded"};
+      routed.response.set(bhttp::field::retry_after, "1");
+      respond(std::move(routed));
     }
   }
 
-  void respond(Response res) {
-    response_ = std::make_shared<Response>(std::move(res));
+  void respond_error(const Status& status) {
+    respond(Routed{error_response(status), "error", "", std::string(error_code_name(status.code()))});
+  }
+
+  void respond(Routed routed) {
+    if (shared_.draining) keep_alive_ = false;
+    response_ = std::make_shared<Response>(std::move(routed.response));
     response_->set(bhttp::field::server, "pictor");
+    response_->set("X-Request-Id", request_id_);
     response_->keep_alive(keep_alive_);
     response_->prepare_payload();
+    const size_t bytes = response_->body().size();
     if (head_) response_->body().clear();
+    log(routed, bytes);
     stream_.expires_after(std::chrono::seconds(30));
     bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->end_request();
       if (ec || !self->keep_alive_) return self->close(ec, !ec);
       self->body_.reset();
       self->small_.reset();
       self->upload_path_.clear();
       self->read_header();
     });
+  }
+
+  void log(const Routed& routed, size_t bytes) {
+    const double seconds = seconds_since(started_);
+    const unsigned status = response_->result_int();
+    shared_.metrics.request(routed.route, request_.method, status, seconds);
+    nlohmann::json entry = {{"time", utc_now()},  {"level", status >= 500 ? "error" : "info"},
+                            {"msg", "request"},   {"request_id", request_id_},
+                            {"method", request_.method}, {"target", request_.target.substr(0, 512)},
+                            {"route", routed.route}, {"status", status},
+                            {"bytes", bytes},     {"ms", std::round(seconds * 1e5) / 100}};
+    if (!routed.cache.empty()) entry["cache"] = routed.cache;
+    if (!routed.error.empty()) entry["error"] = routed.error;
+    shared_.log.write(entry);
   }
 
   void discard_upload() {
@@ -328,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // upload) is read and dropped for a few seconds, so the client sees the response rather than
   // a reset.
   void close(beast::error_code, bool linger) {
+    end_request();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (!linger) return;
@@ -343,30 +323,46 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  Router& router_;
-  WorkerPool& pool_;
-  service::ImageService& service_;
+  Shared& shared_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> header_;
   std::optional<bhttp::request_parser<bhttp::file_body>> body_;
   std::optional<bhttp::request_parser<bhttp::string_body>> small_;
   std::shared_ptr<Response> response_;
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   std::array<char, 16384> drain_buffer_;
+  Request request_;
+  std::string request_id_;
   std::string upload_path_;
+  Clock::time_point started_;
+  bool active_ = false;
   bool keep_alive_ = false;
   bool head_ = false;
+  bool loopback_ = false;
 };
 
-void accept(tcp::acceptor& acceptor, Router& router, WorkerPool& pool, service::ImageService& service) {
+void accept(tcp::acceptor& acceptor, Shared& shared) {
   acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
-    if (!ec) std::make_shared<Session>(std::move(socket), router, pool, service)->start();
-    if (acceptor.is_open()) accept(acceptor, router, pool, service);
+    if (!ec) std::make_shared<Session>(std::move(socket), shared)->start();
+    if (acceptor.is_open()) accept(acceptor, shared);
   });
+}
+
+// After a stop signal: poll until nothing is in flight or the drain time is up, then stop.
+void wait_for_drain(asio::steady_timer& timer, Shared& shared, Clock::time_point deadline, asio::io_context& io) {
+  if (shared.in_flight <= 0 || Clock::now() >= deadline) return io.stop();
+  timer.expires_after(std::chrono::milliseconds(20));
+  timer.async_wait([&timer, &shared, deadline, &io](beast::error_code) { wait_for_drain(timer, shared, deadline, io); });
 }
 
 }  // namespace
 
 Status serve(service::ImageService& service, const ServerOptions& options) {
+  // Declared before the io_context: sessions still queued in it when it is destroyed use them.
+  Metrics metrics;
+  AccessLog log(options.log_format);
+  Router router(service, metrics, options.timeout);
+  Shared shared{router, nullptr, metrics, log, service};
+
   asio::io_context io{options.io_threads};
   tcp::acceptor acceptor{io};
   beast::error_code ec;
@@ -380,21 +376,28 @@ Status serve(service::ImageService& service, const ServerOptions& options) {
   if (ec) return {ErrorCode::kIoError, fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message())};
 
   const int workers = options.workers > 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
-  WorkerPool pool(workers, options.queue_capacity);
-  Router router(service, options);
-  accept(acceptor, router, pool, service);
+  // Declared after the io_context: its threads finish their jobs (which post to it) first.
+  WorkerPool pool(workers, options.queue_capacity, metrics);
+  shared.pool = &pool;
+  accept(acceptor, shared);
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](beast::error_code, int) {
+  asio::steady_timer drain_timer(io);
+  signals.async_wait([&](beast::error_code, int signal) {
+    // Graceful: no new connections, readiness fails, keep-alive ends after the current
+    // response, and the process exits once in-flight requests are answered.
+    shared.draining = true;
     acceptor.close();
-    io.stop();
+    log.write({{"time", utc_now()}, {"level", "info"}, {"msg", "draining"}, {"signal", signal}, {"in_flight", shared.in_flight.load()}});
+    wait_for_drain(drain_timer, shared, Clock::now() + options.drain, io);
   });
-  std::cout << fmt::format("pictor: listening on http://{}:{} ({} workers)", options.host, acceptor.local_endpoint().port(),
-                           workers)
-            << std::endl;
+  const uint16_t port = acceptor.local_endpoint().port();
+  std::cout << fmt::format("pictor: listening on http://{}:{} ({} workers)", options.host, port, workers) << std::endl;
   std::vector<std::thread> io_threads;
   for (int i = 1; i < options.io_threads; ++i) io_threads.emplace_back([&] { io.run(); });
   io.run();
   for (std::thread& t : io_threads) t.join();
+  log.write({{"time", utc_now()}, {"level", "info"}, {"msg", "stopped"}, {"in_flight", shared.in_flight.load()}});
   return Status::Ok();
 }
 

@@ -1,4 +1,4 @@
-// The HTTP server (Boost.Beast): I/O threads read requests and write responses; image work runs
+// The HTTP server (Boost.Beast): I/O threads read requests and write responses; the routes run
 // on a bounded worker pool, and a full queue answers 429. No pixel code lives here.
 #pragma once
 
@@ -15,13 +15,15 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int io_threads = 1;
-  int workers = 0;               // 0 = one per core
-  size_t queue_capacity = 64;    // requests waiting for a worker before 429
+  int workers = 0;                           // 0 = one per core
+  size_t queue_capacity = 64;                // requests waiting for a worker before 429
   std::chrono::milliseconds timeout{10000};  // per-request processing deadline
+  std::chrono::milliseconds drain{30000};    // on SIGTERM/SIGINT: time for in-flight requests
+  std::string log_format = "json";           // json | text | off
 };
 
-// Runs until SIGINT/SIGTERM; prints the URL once listening. Returns a failed Status when it
-// cannot listen.
+// Runs until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish (up to
+// `drain`) and returns. Prints the URL once listening. Fails when it cannot listen.
 Status serve(service::ImageService& service, const ServerOptions& options);
 
 }  // namespace pictor::http

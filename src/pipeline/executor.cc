@@ -19,9 +19,16 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
   Status init = initialize();
   if (!init.ok()) return init;
   const auto deadline = options.deadline;
+  Timings timings;
+  auto since = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
   auto pipeline = codecs::guard_vips(codecs::Stage::kProcess, [&]() -> Result<vips::VImage> {
+    const auto load_start = Clock::now();
     vips::VImage image = codecs::load_for_plan(input, plan);
-    bool in_memory = plan.apply_orientation && plan.source.orientation != 1;
+    timings.load_ms = since(load_start);
+    const auto process_start = Clock::now();
+    bool in_memory = plan.orient_on_load();
     for (const PlanStep& step : plan.steps) {
       const ops::Operation* op = ops::find_registered(step.args->op().name);
       if (!in_memory && op->needs_random_access(*step.args)) {
@@ -34,11 +41,13 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
       if (!next.ok()) return next.status();
       image = std::move(next).value();
     }
+    timings.process_ms = since(process_start);
     return image;
   });
   if (!pipeline.ok()) return pipeline.status();
 
   vips::VImage image = std::move(pipeline).value();
+  const auto encode_start = Clock::now();
   auto bytes = codecs::encode(image, plan.output, input, deadline ? &*deadline : nullptr);
   if (!bytes.ok()) {
     if (deadline && Clock::now() > *deadline) {
@@ -46,7 +55,8 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
     }
     return bytes.status();
   }
-  return Encoded{std::move(bytes).value(), plan.output.format, image.width(), image.height()};
+  timings.encode_ms = since(encode_start);
+  return Encoded{std::move(bytes).value(), plan.output.format, image.width(), image.height(), timings};
 }
 
 Result<Encoded> process(std::span<const uint8_t> input, const Chain& chain,

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -6,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
+#include "core/mapped_file.h"
 #include "storage/storage.h"
 
 namespace fs = std::filesystem;
@@ -25,19 +26,34 @@ Status fsync_path(const std::string& path) {
   return Status::Ok();
 }
 
+Status write_all(const std::string& path, std::span<const uint8_t> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return {ErrorCode::kIoError, fmt::format("create {}: {}", path, std::strerror(errno))};
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string error = std::strerror(errno);
+      ::close(fd);
+      return {ErrorCode::kIoError, fmt::format("write {}: {}", path, error)};
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 class FsBlobStore final : public BlobStore {
  public:
   explicit FsBlobStore(fs::path root) : root_(std::move(root)) {}
 
-  Status put_file(const std::string& sha256, const std::string& temp_path) override {
-    if (sha256.size() != 64 || sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return {ErrorCode::kInternal, "blob keys are sha256 hex digests"};  // never a path from outside
-    }
-    const fs::path dir = root_ / "originals" / sha256.substr(0, 2);
-    const fs::path target = dir / sha256;
+  Status put_file(const std::string& key, const std::string& temp_path) override {
+    PICTOR_RETURN_IF_ERROR(check_key(key));
+    const fs::path target = path_of(key);
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return {ErrorCode::kIoError, fmt::format("create {}: {}", dir.string(), ec.message())};
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) return {ErrorCode::kIoError, fmt::format("create {}: {}", target.parent_path().string(), ec.message())};
     if (fs::exists(target, ec)) {
       fs::remove(temp_path, ec);
       return Status::Ok();
@@ -48,14 +64,33 @@ class FsBlobStore final : public BlobStore {
     if (std::rename(temp_path.c_str(), target.c_str()) != 0) {
       return {ErrorCode::kIoError, fmt::format("rename to {}: {}", target.string(), std::strerror(errno))};
     }
-    return fsync_path(dir.string());
+    return fsync_path(target.parent_path().string());
   }
 
-  Result<std::vector<uint8_t>> get(const std::string& sha256) override {
-    const fs::path path = root_ / "originals" / sha256.substr(0, 2) / sha256;
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return Result<std::vector<uint8_t>>(ErrorCode::kIoError, "original missing: " + sha256);
-    return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  Status put_bytes(const std::string& key, std::span<const uint8_t> bytes) override {
+    PICTOR_RETURN_IF_ERROR(check_key(key));
+    const std::string temp = temp_path();
+    Status written = write_all(temp, bytes);
+    if (!written.ok()) {
+      std::remove(temp.c_str());
+      return written;
+    }
+    return put_file(key, temp);
+  }
+
+  Result<std::vector<uint8_t>> get(const std::string& key) override {
+    PICTOR_RETURN_IF_ERROR(check_key(key));
+    auto bytes = read_file_bytes(path_of(key).string());
+    if (!bytes) return Result<std::vector<uint8_t>>(ErrorCode::kIoError, "stored bytes missing or unreadable: " + key);
+    return std::move(*bytes);
+  }
+
+  Status remove(const std::string& key) override {
+    PICTOR_RETURN_IF_ERROR(check_key(key));
+    std::error_code ec;
+    fs::remove(path_of(key), ec);
+    if (ec) return {ErrorCode::kIoError, fmt::format("remove {}: {}", key, ec.message())};
+    return Status::Ok();
   }
 
   std::string temp_path() override {
@@ -64,11 +99,36 @@ class FsBlobStore final : public BlobStore {
     return (root_ / "tmp" / fmt::format("upload-{}-{}-{:x}", ::getpid(), counter++, rng())).string();
   }
 
+  Status check() override {
+    if (::access((root_ / "tmp").c_str(), W_OK) != 0) {
+      return {ErrorCode::kNotReady, fmt::format("blob store {} is not writable: {}", root_.string(), std::strerror(errno))};
+    }
+    return Status::Ok();
+  }
+
  private:
+  static Status check_key(const std::string& key) {
+    if (!valid_blob_key(key)) return {ErrorCode::kInternal, "invalid blob key"};  // never a path from outside
+    return Status::Ok();
+  }
+  fs::path path_of(const std::string& key) const { return root_ / "originals" / key.substr(0, 2) / key; }
+
   fs::path root_;
 };
 
 }  // namespace
+
+bool valid_blob_key(std::string_view key) {
+  if (key.size() < 64 || key.substr(0, 64).find_first_not_of("0123456789abcdef") != std::string_view::npos) return false;
+  const std::string_view suffix = key.substr(64);
+  if (suffix.empty()) return true;
+  return suffix.size() >= 2 && suffix.size() <= 16 && suffix[0] == '.' &&
+         suffix.substr(1).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string_view::npos;
+}
+
+std::string master_key(const std::string& sha256, const Master& master) {
+  return fmt::format("{}.m{}", sha256, master.longest_edge());
+}
 
 Result<std::unique_ptr<BlobStore>> open_fs_blob_store(const std::string& root) {
   std::error_code ec;

@@ -7,35 +7,8 @@ set -uo pipefail
 PICTOR=$1
 CORPUS=$2
 T=$(mktemp -d)
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 source "$(dirname "$0")/../lib/check.sh"
-
-# Starts a server on a free port; sets URL and PID. Extra arguments go to `pictor serve`.
-start_server() {
-  local log=$T/server-$RANDOM.log
-  "$PICTOR" serve --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
-  PID=$!
-  PIDS+=("$PID")
-  for _ in $(seq 100); do
-    URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null) && [ -n "$URL" ] && return 0
-    sleep 0.05
-  done
-  echo "server did not start: $(cat "$log")"
-  exit 1
-}
-# request METHOD PATH [curl args...]: sets CODE, BODY (file $T/body), HEADERS (file $T/headers)
-request() {
-  local method=$1 path=$2; shift 2
-  CODE=$(curl -s -X "$method" -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@" "$URL$path")
-}
-json() { python3 -c "import json,sys; d=json.load(open('$T/body')); print($1)"; }
-expect_error() {  # STATUS CODE METHOD PATH [curl args]
-  local status=$1 code=$2; shift 2
-  request "$@"
-  if [ "$CODE" = "$status" ] && [ "$(json "d['error']['code']")" = "$code" ] && [ -n "$(json "d['error']['message']")" ]; then ok
-  else fail "$* -> $CODE $(head -c 200 "$T/body") (want $status $code)"; fi
-}
+source "$(dirname "$0")/../lib/server.sh"
 
 PHOTO=$CORPUS/photo/lomiri16__sunset_by_Aitzol_Berasategi.jpg
 start_server --data "$T/data"
@@ -77,7 +50,7 @@ expect_error 400 unknown_type GET "/v1/images/$ID?type=huge"
 expect_error 404 not_found GET "/v1/images/00000000000000000000000000000000"
 expect_error 404 not_found GET "/v1/images/../../etc/passwd"
 expect_error 404 not_found GET /nowhere
-expect_error 405 method_not_allowed DELETE "/v1/images/$ID"
+expect_error 405 method_not_allowed PUT "/v1/images/$ID"
 expect_error 400 empty_input POST /v1/images --data-binary ""
 head -c 5000 /dev/urandom >"$T/random.bin"
 expect_error 415 unsupported_format POST /v1/images --data-binary "@$T/random.bin"
@@ -86,6 +59,35 @@ request POST /v1/images --data-binary "@$T/truncated.jpg"   # the header is inta
 TRUNC=$(json "d['images'][0]['id']")
 expect_error 422 corrupt_image GET "/v1/images/$TRUNC?type=w100"
 expect_error 422 image_too_large POST /v1/images --data-binary "@$CORPUS/extra/huge-blank__gdkpixbuf-large.jpg"
+# The engine's bad-input cases over HTTP: truncated PNG and WebP (headers intact: stored, then
+# 422 on render), a JPEG whose SOF claims 65000x65000, a PNG bomb (64 MP of zeros in 60 KB).
+head -c 300000 "$CORPUS/extra/png-alpha-derived__Dragonfly.png" >"$T/trunc.png"
+request POST /v1/images --data-binary "@$T/trunc.png"
+check "a truncated PNG is stored (its header is intact): $CODE" [ "$CODE" = 201 ]
+expect_error 422 corrupt_image GET "/v1/images/$(json "d['images'][0]['id']")?type=w100"
+# libwebp checks the RIFF size in the header: a truncated WebP is refused at upload.
+head -c 100000 "$CORPUS/extra/webp-derived__sunset-q80.webp" >"$T/trunc.webp"
+expect_error 422 corrupt_image POST /v1/images --data-binary "@$T/trunc.webp"
+python3 - "$CORPUS/photo/goexif__sample1.jpg" "$T/sof.jpg" "$T/bomb.png" <<'PY'
+import struct, sys, zlib
+data = bytearray(open(sys.argv[1], 'rb').read())
+i = 2
+while i < len(data):
+    marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], 'big')
+    if marker in (0xC0, 0xC1, 0xC2):
+        data[i + 5:i + 9] = (65000).to_bytes(2, 'big') * 2
+        break
+    i += 2 + length
+open(sys.argv[2], 'wb').write(data)
+def chunk(kind, body): return struct.pack('>I', len(body)) + kind + body + struct.pack('>I', zlib.crc32(kind + body))
+side = 8000
+rows = zlib.compress(b'\0' * ((side + 1) * side), 9)
+open(sys.argv[3], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', side, side, 8, 0, 0, 0, 0)) + chunk(b'IDAT', rows) + chunk(b'IEND', b''))
+PY
+expect_error 422 image_too_large POST /v1/images --data-binary "@$T/sof.jpg"
+expect_error 422 image_too_large POST /v1/images --data-binary "@$T/bomb.png"
+expect_error 400 invalid_chain GET "/v1/images/$ID/resize:w=10//flip"
+expect_error 400 invalid_chain GET "/v1/images/$ID/resize:w=10?type=w320"
 request GET /healthz
 check "still serving after bad input" [ "$CODE" = 200 ]
 # A body sent to another route is streamed like an upload; it must not stay behind.
@@ -94,13 +96,13 @@ request POST /nowhere --data-binary "@$PHOTO"
 check "no upload file left by POSTs to other routes" [ -z "$(ls "$T/data/blobs/tmp")" ]
 
 # --- body limit: 413 without storing anything
-kill "$PID"; wait "$PID" 2>/dev/null
+stop_server
 PICTOR_LIMITS_MAX_INPUT_BYTES=500000 start_server --data "$T/data-small"
 expect_error 413 input_too_large POST /v1/images --data-binary "@$PHOTO"
 # A chunked body has no Content-Length: the limit is enforced while reading it.
 expect_error 413 input_too_large POST /v1/images --data-binary "@$PHOTO" -H "Transfer-Encoding: chunked"
 check "nothing left in the upload area" [ -z "$(ls "$T/data-small/blobs/tmp")" ]
-kill "$PID"; wait "$PID" 2>/dev/null
+stop_server
 
 # --- overload: one worker, a queue of one, eight slow requests at once -> some 429s
 start_server --data "$T/data" --workers 1 --queue 1
@@ -126,7 +128,7 @@ for round in 1 2 3; do
     clients+=($!)
   done
 done
-sleep 1
+sleep 2
 kill -9 "$PID"
 wait "${clients[@]}"
 start_server --data "$T/data"

@@ -40,6 +40,34 @@ TEST(Config, FileValuesAndEnvironmentOverrides) {
   EXPECT_EQ(bad_env.status().code(), ErrorCode::kConfigError);
 }
 
+TEST(Config, ServerSettingsFromTheFileAndTheEnvironment) {
+  auto config = parse_config(
+      "[server]\nlisten = \"0.0.0.0:9000\"\napi_keys = [\"a\", \"b\"]\npresets_only = true\n"
+      "[cache]\nmemory_mb = 64\n[pyramid]\nlarge = 1024\n",
+      "t.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(config->server.api_keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(config->server.presets_only);
+  EXPECT_EQ(config->cache.memory_mb, 64);
+  EXPECT_EQ(config->pyramid.large, 1024);
+  ::setenv("PICTOR_SERVER_SIGNING_KEYS", "k1,k2", 1);
+  ::setenv("PICTOR_SERVER_DATA", "/srv/pictor", 1);
+  config = parse_config("", "env");
+  ::unsetenv("PICTOR_SERVER_SIGNING_KEYS");
+  ::unsetenv("PICTOR_SERVER_DATA");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.signing_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(config->server.data_dir, "/srv/pictor");
+  // Every setting is documented with its environment name and default.
+  const auto docs = describe_settings();
+  auto it = std::find_if(docs.begin(), docs.end(), [](const SettingDoc& d) { return d.name == "cache.disk_mb"; });
+  ASSERT_NE(it, docs.end());
+  EXPECT_EQ(it->env, "PICTOR_CACHE_DISK_MB");
+  EXPECT_EQ(it->fallback, "2048");
+  for (const SettingDoc& d : docs) EXPECT_FALSE(d.help.empty()) << d.name;
+}
+
 TEST(Config, ErrorsNameTheSettingAndTheFile) {
   struct Case {
     std::string text, message_part;
@@ -47,7 +75,13 @@ TEST(Config, ErrorsNameTheSettingAndTheFile) {
       {"[limits]\nmax_frams = 7\n", "t.toml: unknown setting limits.max_frams"},
       {"[limit]\nmax_frames = 7\n", "unknown setting limit.max_frames"},
       {"[limits]\nmax_frames = 0\n", "limits.max_frames = 0 is out of range 1..100000"},
-      {"[limits]\nmax_frames = \"7\"\n", "limits.max_frames must be an integer or boolean"},
+      {"[limits]\nmax_frames = \"7\"\n", "limits.max_frames must be an integer"},
+      {"[server]\npublic_reads = 1\n", "server.public_reads must be a boolean"},
+      {"[server]\napi_keys = \"k\"\n", "server.api_keys must be a list of strings"},
+      {"[server]\napi_keys = [\"k\", 3]\n", "server.api_keys must be a list of strings"},
+      {"[server]\napi_keys = [\"\"]\n", "server.api_keys has an empty entry"},
+      {"[server]\nlog_format = \"xml\"\n", "server.log_format = 'xml' is not one of json, text, off"},
+      {"[server]\nlisten = 8080\n", "server.listen must be a string"},
       {"[limits\n", "t.toml:1:"},
       {"[types]\nw320 = \"resize:w=1\"\n", "types.w320: a type name is [a-z0-9_-]+ and may not be an operation or a built-in pattern"},
       {"[types]\nresize = \"flip\"\n", "may not be an operation"},

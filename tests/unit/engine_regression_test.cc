@@ -1,5 +1,7 @@
 // Regression tests for engine bugs found in passing (each names the bug it pins down).
 #include <gtest/gtest.h>
+#include <vips/vips8>
+#include <vips/vector.h>
 
 #include "test_support.h"
 
@@ -44,4 +46,11 @@ TEST(EngineRegression, OrientationOnLargeImageWithoutShrink) {
 }
 
 }  // namespace
+// Regression: with liborc's vector code, `pictor serve` segfaulted in orc_code_free under
+// concurrent load (docs/engine.md). It stays off unless configured.
+TEST(EngineRegression, VectorCodeIsOffByDefault) {
+  ASSERT_TRUE(initialize().ok());
+  EXPECT_FALSE(vips_vector_isenabled());
+}
+
 }  // namespace pictor

@@ -223,5 +223,54 @@ TEST(Planner, EncoderOptionsMustFitTheOutputFormat) {
   EXPECT_TRUE(plan_for("format:progressive=true", s)->plan.ok());
 }
 
+TEST(Planner, LoadsTheSmallestRenditionThatCoversTheResize) {
+  ProcessOptions options;
+  options.renditions = {{Format::kJpeg, 2048, 1536}, {Format::kJpeg, 512, 384}};
+  struct Case {
+    std::string chain;
+    int rendition;    // expected choice
+    int load_shrink;  // JPEG shrink: never on a rendition (it is already a filtered downscale)
+  } cases[] = {
+      {"resize:w=320", 1, 1},                     // 512 is 1.6x 320
+      {"resize:w=200", 1, 1},                     // 512 / 200 = 2.56x, but no second shrink
+      {"resize:w=400", 0, 1},                     // 512 is only 1.28x 400: the 2048 one
+      {"resize:w=320,h=240,fit=cover", 1, 1},     // scaled to 320x240: 512x384 is 1.6x
+      {"resize:w=320,h=320,fit=cover", 0, 1},     // scaled to 427x320: 512x384 is only 1.2x
+      {"resize:w=3000", -1, 1},                   // larger than every rendition
+      {"crop:w=100,h=100/resize:w=50", -1, 1},    // a crop in source pixels needs the source
+      {"resize:w=320/format:type=jpeg,keep=icc", -1, 8},  // renditions carry no metadata
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.chain);
+    auto p = plan_for(c.chain, jpeg(4000, 3000), options);
+    ASSERT_TRUE(p->plan.ok()) << p->plan.status().ToString();
+    EXPECT_EQ(p->plan->rendition, c.rendition);
+    EXPECT_EQ(p->plan->load_shrink, c.load_shrink);
+    // Whatever is loaded still has at least 1.5x the pixels the resize needs.
+    EXPECT_GE(p->plan->loaded_width, p->plan->steps.front().out_width * (c.rendition >= 0 ? 1.5 : 1));
+    // The steps keep the source's geometry: a rendition changes what is decoded, not the result.
+    EXPECT_EQ(p->plan->steps.front().in_width, 4000);
+  }
+}
+
+TEST(Planner, RenditionsStandInOnlyForOrientedStillImages) {
+  ProcessOptions options;
+  options.renditions = {{Format::kJpeg, 512, 384}};
+  SourceInfo animated = jpeg(4000, 3000);
+  animated.frames = 3;
+  EXPECT_EQ(plan_for("resize:w=320", animated, options)->plan->rendition, -1);
+
+  // Renditions are stored oriented; without auto-orientation they do not match the source.
+  SourceInfo rotated = jpeg(3000, 4000, 6);
+  options.renditions = {{Format::kJpeg, 512, 384}};  // displayed 4000x3000
+  options.auto_orient = false;
+  EXPECT_EQ(plan_for("resize:w=320", rotated, options)->plan->rendition, -1);
+  options.auto_orient = true;
+  auto oriented = plan_for("resize:w=320", rotated, options);
+  EXPECT_EQ(oriented->plan->rendition, 0);
+  EXPECT_FALSE(oriented->plan->orient_on_load()) << "the rendition is already upright";
+  EXPECT_EQ(oriented->plan->input_format, Format::kJpeg);
+}
+
 }  // namespace
 }  // namespace pictor
