@@ -2,6 +2,8 @@
 // line in op_list.inc.
 #pragma once
 
+#include <chrono>
+
 #include <vips/vips8>
 
 #include "pictor/engine.h"
@@ -27,6 +29,8 @@ struct ApplyContext {
   Size planned_in;   // size the planner expected before the step
   Size planned_out;  // size the planner computed after the step
   bool planned_in_exact = true;  // false after a step whose size depends on the pixels
+  // The request's deadline, for steps that compute pixels themselves (see ops/in_memory.h).
+  const std::chrono::steady_clock::time_point* deadline = nullptr;
 };
 
 class Operation {

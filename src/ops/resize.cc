@@ -7,6 +7,7 @@
 
 #include "ops/descriptor.h"
 #include "ops/gravity.h"
+#include "ops/in_memory.h"
 #include "ops/resize_geometry.h"
 
 namespace pictor::ops {
@@ -40,8 +41,9 @@ int scaled_side(int side, double scale) {
 }
 
 // Scales `in` to exactly `target`, correcting libvips' rounding by at most a pixel.
-vips::VImage scale_exact(const vips::VImage& in, Size target) {
+vips::VImage scale_exact(const vips::VImage& in, Size target, const Deadline* deadline) {
   if (in.width() == target.width && in.height() == target.height) return in;
+  if (auto reduced = reduce_in_memory(in, target, deadline)) return *reduced;
   const double hscale = static_cast<double>(target.width) / in.width();
   const double vscale = static_cast<double>(target.height) / in.height();
   vips::VImage image = in;
@@ -100,7 +102,7 @@ class Resize final : public Operation {
     Size logical_in = ctx.planned_in_exact ? ctx.planned_in : Size{in.width(), in.height()};
     auto geometry = resize_geometry(logical_in, args);
     if (!geometry.ok()) return geometry.status();
-    vips::VImage image = scale_exact(in, geometry->scaled);
+    vips::VImage image = scale_exact(in, geometry->scaled, ctx.deadline);
     const Size out = geometry->output;
     const std::string& fit = args.get_enum("fit");
     if (fit == "cover" && (image.width() != out.width || image.height() != out.height)) {

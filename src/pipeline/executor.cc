@@ -4,6 +4,7 @@
 #include "codecs/encode.h"
 #include "codecs/source.h"
 #include "codecs/vips_adapter.h"
+#include "ops/in_memory.h"
 #include "ops/operation.h"
 #include "pictor/engine.h"
 
@@ -32,11 +33,11 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
     for (const PlanStep& step : plan.steps) {
       const ops::Operation* op = ops::find_registered(step.args->op().name);
       if (!in_memory && op->needs_random_access(*step.args)) {
-        image = image.copy_memory();
+        image = ops::copy_memory_until(image, deadline ? &*deadline : nullptr);
         in_memory = true;
       }
       ops::ApplyContext ctx{{step.in_width, step.in_height}, {step.out_width, step.out_height},
-                            step.size_exact};
+                            step.size_exact, deadline ? &*deadline : nullptr};
       auto next = op->apply(image, *step.args, ctx);
       if (!next.ok()) return next.status();
       image = std::move(next).value();
