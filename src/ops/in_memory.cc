@@ -2,9 +2,6 @@
 
 #include <glib.h>
 
-#include <array>
-#include <cstring>
-#include <string_view>
 
 #include "kernels/lanczos3.h"
 
@@ -21,28 +18,15 @@ void stop_at_deadline(VipsImage* image, VipsProgress*, void* deadline) {
   }
 }
 
-// Header fields libvips keeps outside the metadata table: never copied as metadata.
-bool is_header_field(std::string_view name) {
-  static constexpr std::array<std::string_view, 12> kFields = {
-      "width", "height", "bands", "format", "coding", "interpretation",
-      "xres", "yres", "xoffset", "yoffset", "filename", "mode"};
-  for (std::string_view field : kFields) {
-    if (name == field) return true;
-  }
-  return false;
-}
-
-void copy_metadata(const vips::VImage& from, vips::VImage& to) {
-  gchar** fields = vips_image_get_fields(from.get_image());
-  for (gchar** field = fields; *field; ++field) {
-    if (is_header_field(*field)) continue;
-    GValue value = G_VALUE_INIT;
-    if (vips_image_get(from.get_image(), *field, &value) == 0) {
-      vips_image_set(to.get_image(), *field, &value);
-      g_value_unset(&value);
-    }
-  }
-  g_strfreev(fields);
+// The one piece of metadata the encoder may still write after a resize is the ICC profile
+// (`keep=icc`; copyright is re-read from the source bytes, orientation is already applied).
+// It is copied byte for byte: sharing libvips' metadata values between images here led to a
+// use-after-free under ASan (the EXIF blob is re-parsed when set).
+void copy_icc_profile(const vips::VImage& from, vips::VImage& to) {
+  if (from.get_typeof(VIPS_META_ICC_NAME) == 0) return;
+  size_t size = 0;
+  const void* data = from.get_blob(VIPS_META_ICC_NAME, &size);
+  vips_image_set_blob_copy(to.get_image(), VIPS_META_ICC_NAME, data, size);
 }
 
 void free_pixels(VipsImage*, void* pixels) { g_free(pixels); }
@@ -63,7 +47,8 @@ std::optional<vips::VImage> reduce_in_memory(const vips::VImage& image, Size tar
   const size_t in_bytes = static_cast<size_t>(image.width()) * image.height() * image.bands();
   if (image.format() != VIPS_FORMAT_UCHAR || image.has_alpha() || image.bands() > 4 ||
       target.width > image.width() || target.height > image.height() ||
-      target.width < 1 || target.height < 1 || in_bytes > kMaxInMemoryBytes) {
+      target.width < 1 || target.height < 1 || in_bytes > kMaxInMemoryBytes ||
+      vips_image_get_page_height(image.get_image()) != image.height()) {  // frames: libvips
     return std::nullopt;
   }
   const vips::VImage in = copy_memory_until(image, deadline);
@@ -84,7 +69,7 @@ std::optional<vips::VImage> reduce_in_memory(const vips::VImage& image, Size tar
                      ->set("interpretation", in.interpretation())
                      ->set("xres", in.xres())
                      ->set("yres", in.yres()));
-  copy_metadata(in, out);
+  copy_icc_profile(in, out);
   return out;
 }
 

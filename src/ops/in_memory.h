@@ -18,7 +18,8 @@ vips::VImage copy_memory_until(const vips::VImage& image, const Deadline* deadli
 
 // `image` reduced to `target` with the SIMD kernel, or nothing when the kernel does not apply:
 // not 8-bit, alpha (libvips premultiplies), enlargement on an axis, or an input too large to
-// hold in memory. Metadata, interpretation and resolution are carried over.
+// hold in memory, or several frames. Interpretation, resolution and the ICC profile are carried
+// over (the rest of the metadata is not needed after a resize).
 std::optional<vips::VImage> reduce_in_memory(const vips::VImage& image, Size target,
                                              const Deadline* deadline);
 

@@ -45,7 +45,14 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
     timings.process_ms = since(process_start);
     return image;
   });
-  if (!pipeline.ok()) return pipeline.status();
+  if (!pipeline.ok()) {
+    // A step that computed pixels in memory was stopped at the deadline; libvips' message for
+    // that depends on where it stopped, the deadline does not.
+    if (deadline && Clock::now() > *deadline) {
+      return Result<Encoded>(ErrorCode::kTimeout, "processing did not finish before its deadline");
+    }
+    return pipeline.status();
+  }
 
   vips::VImage image = std::move(pipeline).value();
   const auto encode_start = Clock::now();

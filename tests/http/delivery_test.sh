@@ -157,7 +157,12 @@ check "a client's request id is echoed" [ "$(header X-Request-Id)" = trace-me-42
 # --- graceful shutdown: in-flight requests finish, then the process exits 0
 curl -s -o "$T/slow.png" -w '%{http_code}' "$URL/v1/images/$ID/resize:w=3000/rotate:deg=17/blur:sigma=5/format:type=png" >"$T/slow.code" &
 slow=$!
-sleep 0.3
+# Wait until the slow request is really being served (the /metrics request itself is the other one in flight):
+# a fixed sleep let a loaded CI machine send the signal before curl had connected, and the drain answered 503.
+for _ in $(seq 1 200); do
+  [ "$(metric pictor_requests_in_flight)" -ge 2 ] 2>/dev/null && break
+  sleep 0.05
+done
 kill -TERM "$PID"
 wait "$slow"
 check "the in-flight request completed during the drain ($(cat "$T/slow.code"))" sh -c "[ \"\$(cat $T/slow.code)\" = 200 ] && [ -s $T/slow.png ]"

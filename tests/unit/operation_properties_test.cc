@@ -414,7 +414,8 @@ TEST_F(OperationProperties, DeadlineCancelsTheComputation) {
   EXPECT_EQ(out.status().code(), ErrorCode::kTimeout);
   ProcessOptions generous;
   generous.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  EXPECT_TRUE(process(free_photo(), *parse_chain("resize:w=100"), generous).ok());
+  auto fine = process(free_photo(), *parse_chain("resize:w=100"), generous);
+  EXPECT_TRUE(fine.ok()) << fine.status().message();
 }
 
 }  // namespace
