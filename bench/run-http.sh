@@ -182,7 +182,7 @@ text = f"""<!-- http:begin -->
 
 \`bench/run-http.sh\` ($(date -u +%Y-%m-%d)): wrk -t$THREADS -c$CONNS -d$DURATION on loopback, $CORES cores shared by the
 server and wrk; $ROUNDS interleaved rounds, each table shows the round with the median ratio. Pictor is the
-release build with default settings (libvips vector code off, Lanczos reductions by the SIMD kernel; see docs/engine.md)
+release build with default settings (libvips vector code off, Lanczos reductions by the SIMD kernel, plain JPEGs decoded and encoded directly by libjpeg-turbo; see docs/engine.md)
 (workers = cores). {len("${FILES[@]}".split())} JPEGs (the bench corpus), thumbnails \`type=w320\` (JPEG q80).
 
 ### (a) Cache hits vs nginx serving the same {thumb_kb:.1f} KB file

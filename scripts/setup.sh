@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
   # engine and CLI libraries
-  libvips-dev libexiv2-dev liblcms2-dev libimagequant-dev libhwy-dev
+  libvips-dev libexiv2-dev liblcms2-dev libimagequant-dev libhwy-dev libjpeg62-turbo-dev
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   # server: HTTP (Boost.Beast), SQLite, OpenSSL (hashes, ids); curl for the HTTP tests
   libboost1.74-dev libsqlite3-dev libssl-dev curl prometheus-cpp-dev libcurl4-openssl-dev

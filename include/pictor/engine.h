@@ -31,6 +31,9 @@ struct EngineConfig {
   // libvips' run-time generated vector code (liborc). Off by default: liborc 0.4.33 crashes
   // under concurrent load (docs/engine.md); a single-image CLI run may turn it on for ~10 %.
   bool vector = false;
+  // JPEG decodes and encodes straight through libjpeg-turbo where libvips would add nothing but
+  // overhead (src/codecs/jpeg_direct.h); off sends every JPEG through libvips.
+  bool direct_jpeg = true;
 };
 
 // Initialises libvips once per process (thread-safe, idempotent). Blocks every loader that is

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "codecs/jpeg_direct.h"
 #include "codecs/metadata.h"
 #include "codecs/vips_adapter.h"
 
@@ -57,13 +58,18 @@ std::vector<uint8_t> take_blob(VipsBlob* blob) {
   return bytes;
 }
 
-std::vector<uint8_t> save(const vips::VImage& image, const OutputSpec& spec) {
+std::vector<uint8_t> save(const vips::VImage& image, const OutputSpec& spec, const Deadline* deadline) {
   const int q = spec.quality > 0 ? spec.quality : default_quality(spec.format);
   // strip=true unless the ICC profile is kept: the other metadata is already removed.
   const bool strip = !keeps_icc(spec);
   vips::VOption* options = vips::VImage::option()->set("strip", strip);
   switch (spec.format) {
     case Format::kJpeg:
+      if (!keeps_icc(spec) && direct_jpeg() && can_encode_jpeg_direct(image)) {
+        auto bytes = encode_jpeg_direct(image, {q, spec.progressive, spec.subsample}, deadline);
+        if (!bytes.ok()) throw vips::VError(bytes.status().message());
+        return std::move(bytes).value();
+      }
       options->set("Q", q)
           ->set("interlace", spec.progressive)
           ->set("optimize_coding", true)
@@ -124,7 +130,7 @@ Result<std::vector<uint8_t>> encode(vips::VImage image, const OutputSpec& spec,
       g_signal_connect(final_image.get_image(), "eval", G_CALLBACK(on_eval),
                        const_cast<std::chrono::steady_clock::time_point*>(deadline));
     }
-    std::vector<uint8_t> bytes = save(final_image, spec);
+    std::vector<uint8_t> bytes = save(final_image, spec, deadline);
     // libvips 8.14's webpsave writes an EXIF block (with a thumbnail) even with strip=true, and
     // savers that keep the ICC profile (strip=false) also write a fresh EXIF block. Those outputs
     // get their metadata rewritten to exactly what was asked for. (The planner allows `keep`

@@ -5,6 +5,8 @@
 
 #include "codecs/source.h"
 
+#include "codecs/jpeg_direct.h"
+
 namespace pictor::codecs {
 namespace {
 
@@ -55,7 +57,16 @@ vips::VImage to_srgb(vips::VImage image) {
 
 }  // namespace
 
-vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan) {
+vips::VImage load_for_plan(std::span<const uint8_t> bytes, const Plan& plan, const Deadline* deadline) {
+  // Only when no EXIF orientation is pending (the direct decode carries no metadata, and the
+  // `autoorient` step reads the tag from the image). Renditions are stored oriented.
+  const bool unrotated = plan.rendition >= 0 || plan.source.orientation == 1;
+  if (plan.input_format == Format::kJpeg && unrotated && direct_jpeg()) {
+    DirectDecode direct = decode_jpeg_direct(bytes, plan.load_shrink > 1 ? plan.load_shrink : 1, deadline);
+    if (direct.timed_out) throw vips::VError("decode cancelled at the deadline");
+    // Already 8-bit sRGB or grey with no profile: nothing for to_srgb to do.
+    if (direct.image) return *direct.image;
+  }
   vips::VOption* options = vips::VImage::option();
   switch (plan.input_format) {
     case Format::kJpeg:

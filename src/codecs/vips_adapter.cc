@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "codecs/jpeg_direct.h"
+
 #include "pictor/engine.h"
 
 namespace pictor {
@@ -86,6 +88,7 @@ Status do_initialize(const EngineConfig& config) {
   // segfaulted in orc_code_free after ~40 s of load, with throughput falling before that (its
   // code memory fragments). Vector paths stay off unless the configuration asks for them.
   vips_vector_set_enabled(config.vector ? TRUE : FALSE);
+  codecs::set_direct_jpeg(config.direct_jpeg);
   vips_cache_set_max(config.operation_cache_max);
   vips_cache_set_max_mem(0);
   vips_cache_set_max_files(0);

@@ -108,6 +108,7 @@ std::vector<Setting> settings(Config& c) {
       number("engine", "threads_per_pipeline", c.engine.threads_per_pipeline, 1, 64, "libvips threads per image"),
       number("engine", "operation_cache_max", c.engine.operation_cache_max, 0, 100000, "libvips operation cache entries"),
       number("engine", "vector", c.engine.vector, 0, 1, "libvips vector code (liborc); off: liborc 0.4.33 crashes under load"),
+      number("engine", "direct_jpeg", c.engine.direct_jpeg, 0, 1, "plain JPEGs straight through libjpeg-turbo (faster than libvips for thumbnails)"),
       text("server", "listen", sv.listen, {}, "HOST:PORT to listen on (--listen overrides)"),
       text("server", "data", sv.data_dir, {}, "data directory: originals, database, cache (--data overrides)"),
       number("server", "workers", sv.workers, 0, 256, "image worker threads; 0 = one per core"),

@@ -26,7 +26,7 @@ Result<Encoded> execute(std::span<const uint8_t> input, const Plan& plan,
   };
   auto pipeline = codecs::guard_vips(codecs::Stage::kProcess, [&]() -> Result<vips::VImage> {
     const auto load_start = Clock::now();
-    vips::VImage image = codecs::load_for_plan(input, plan);
+    vips::VImage image = codecs::load_for_plan(input, plan, deadline ? &*deadline : nullptr);
     timings.load_ms = since(load_start);
     const auto process_start = Clock::now();
     bool in_memory = plan.orient_on_load();

@@ -103,9 +103,10 @@ void choose_shrink_on_load(const Chain& chain, const ProcessOptions& options, Pl
     case Format::kJpeg: {
       int shrink = ratio >= 8 ? 8 : ratio >= 4 ? 4 : 2;
       plan.load_shrink = shrink;
-      // libjpeg's scaled decode rounds sizes up.
-      plan.loaded_width = (in.width + shrink - 1) / shrink;
-      plan.loaded_height = (in.height + shrink - 1) / shrink;
+      // libjpeg's scaled decode rounds sizes up, but libvips (8.14) drops the last, partial
+      // column and row: its loaded size rounds down.
+      plan.loaded_width = std::max(1, in.width / shrink);
+      plan.loaded_height = std::max(1, in.height / shrink);
       break;
     }
     case Format::kWebp: {

@@ -63,6 +63,29 @@ TEST(Planner, ShrinkOnLoadPicksTheLargestFactorThatKeepsEnoughPixels) {
   }
 }
 
+// Regression: the plan said 171x135 for a 1/8 decode of 1365x1074, libvips loads 170x134
+// (`vipsheader "Picture_1A.jpg[shrink=8]"`), so later steps were planned one pixel too large.
+TEST(Planner, JpegShrinkOnLoadSizesRoundDownAsLibvipsLoadsThem) {
+  struct Case {
+    int width, height;
+    std::string chain;
+    int shrink, loaded_width, loaded_height;
+  } cases[] = {
+      {1365, 1074, "resize:w=170", 8, 170, 134},
+      {1365, 1074, "resize:w=340", 4, 341, 268},
+      {1365, 1074, "resize:w=600", 2, 682, 537},
+      {500, 375, "resize:w=60", 8, 62, 46},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.chain + " on " + std::to_string(c.width) + "x" + std::to_string(c.height));
+    auto p = plan_for(c.chain, jpeg(c.width, c.height));
+    ASSERT_TRUE(p->plan.ok());
+    EXPECT_EQ(p->plan->load_shrink, c.shrink);
+    EXPECT_EQ(p->plan->loaded_width, c.loaded_width);
+    EXPECT_EQ(p->plan->loaded_height, c.loaded_height);
+  }
+}
+
 TEST(Planner, WebpScalesOnLoadAndPngDoesNot) {
   SourceInfo webp = jpeg(4272, 2848);
   webp.format = Format::kWebp;
