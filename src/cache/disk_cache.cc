@@ -1,6 +1,5 @@
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <fstream>
 
 #include "cache/cache.h"
+#include "core/digest.h"
 #include "core/mapped_file.h"
 
 namespace fs = std::filesystem;
@@ -15,14 +15,6 @@ namespace fs = std::filesystem;
 namespace pictor::cache {
 namespace {
 
-std::string digest_hex(const std::string& text) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), out, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < 20; ++i) hex += fmt::format("{:02x}", out[i]);
-  return hex;
-}
 
 bool is_safe_name(std::string_view s) {
   return !s.empty() && s.size() <= 64 &&
@@ -58,7 +50,7 @@ std::string DiskCache::relative_path(const std::string& key, Format) const {
   const std::string id = key.substr(0, slash);
   const std::string ext = key.substr(last + 1);
   if (!is_safe_name(id) || id.size() < 2 || !is_safe_name(ext)) return "";
-  return fmt::format("{}/{}/{}.{}", id.substr(0, 2), id, digest_hex(key), ext);
+  return fmt::format("{}/{}/{}.{}", id.substr(0, 2), id, sha256_hex(key).substr(0, 40), ext);
 }
 
 std::optional<CachedImage> DiskCache::get(const std::string& key) {

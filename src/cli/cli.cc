@@ -73,6 +73,12 @@ int run(int argc, char** argv) {
   plan_cmd->add_option("input", plan_input, "image file")->required();
   plan_cmd->add_option("--cmd,-c", chain_text, "chain or named type")->required();
 
+  InfoArgs info;
+  CLI::App* info_cmd = app.add_subcommand("info", "What an image is and contains (header, digests, JPEG quality...)");
+  info_cmd->add_option("input", info.input, "image file, or - for standard input")->required();
+  info_cmd->add_flag("--json", info.json, "one JSON object (the info API's shape) instead of key: value lines");
+  info_cmd->add_option("--features", info.features, "comma-separated extractors to run (default: all; see docs/info.md)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -99,6 +105,7 @@ int run(int argc, char** argv) {
   if (*ops_cmd) return ops_command(ops_json ? "json" : ops_markdown ? "markdown" : "text");
   if (*canon_cmd) return canon_command(chain_text, *config);
   if (*plan_cmd) return plan_command(plan_input, chain_text, *config);
+  if (*info_cmd) return info_command(info, *config);
   return 2;
 }
 

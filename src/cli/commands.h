@@ -40,6 +40,12 @@ struct SignArgs {
   int64_t expires_in = 0;   // seconds from now; 0 = no expiry
 };
 
+struct InfoArgs {
+  std::string input;
+  bool json = false;
+  std::string features;  // comma-separated; empty = every extractor
+};
+
 int convert_command(const ConvertArgs& args, const Config& config);
 int serve_command(const ServeArgs& args, const Config& config);
 int upload_command(const UploadArgs& args);
@@ -49,5 +55,6 @@ std::string settings_help();
 int ops_command(const std::string& style);  // "text", "json" or "markdown"
 int canon_command(const std::string& chain, const Config& config);
 int plan_command(const std::string& input, const std::string& chain, const Config& config);
+int info_command(const InfoArgs& args, const Config& config);
 
 }  // namespace pictor::cli

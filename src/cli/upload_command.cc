@@ -3,7 +3,6 @@
 // Prints "ID<TAB>PATH" on stdout for every file stored or found, so scripts can map files to ids.
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/file_io.h"
 #include "cli/progress.h"
+#include "core/digest.h"
 #include "core/mapped_file.h"
 
 namespace pictor::cli {
@@ -93,14 +93,6 @@ class Client {
   curl_slist* headers_ = nullptr;
 };
 
-std::string sha256_hex(std::span<const uint8_t> bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", out[i]);
-  return hex;
-}
 
 // The server's error as a Status (its stable code when it sent one).
 Status server_error(const Reply& reply) {

@@ -1,8 +1,6 @@
 #include "codecs/jpeg_direct.h"
 
-// jpeglib.h needs FILE and size_t declared first.
 #include <glib.h>
-#include <jpeglib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +8,8 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+
+#include "codecs/libjpeg_errors.h"  // with <jpeglib.h>
 
 namespace pictor::codecs {
 namespace {
@@ -23,20 +23,6 @@ constexpr size_t kMaxDirectBytes = 64u << 20;
 // two, rarely enough to cost nothing.
 constexpr unsigned kRowsPerDeadlineCheck = 16;
 constexpr int kIccMarker = JPEG_APP0 + 2;
-
-// libjpeg reports fatal errors through error_exit, which must not return: it jumps back to
-// the setjmp in the function that drives the codec. Those functions keep only trivially
-// destructible locals between setjmp and the end, so the jump skips no destructor.
-struct ErrorManager {
-  jpeg_error_mgr pub;
-  std::jmp_buf jump;
-};
-
-void jump_on_error(j_common_ptr cinfo) {
-  std::longjmp(reinterpret_cast<ErrorManager*>(cinfo->err)->jump, 1);
-}
-void ignore_message(j_common_ptr) {
-}  // warnings are counted in num_warnings and judged by the caller
 
 bool past(const Deadline* deadline) {
   return deadline && std::chrono::steady_clock::now() > *deadline;
@@ -54,10 +40,8 @@ DecodeOutcome decode_rows(std::span<const uint8_t> bytes, int shrink, const Dead
                           uint8_t** pixels, int* width, int* height, int* bands, double* xres,
                           double* yres) {
   jpeg_decompress_struct cinfo{};  // zeroed: destroying it before create is then harmless
-  ErrorManager errors;
-  cinfo.err = jpeg_std_error(&errors.pub);
-  errors.pub.error_exit = jump_on_error;
-  errors.pub.output_message = ignore_message;
+  LibjpegErrors errors;
+  cinfo.err = jumping_errors(&errors);
   if (setjmp(errors.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return DecodeOutcome::kNotForUs;
@@ -157,11 +141,9 @@ EncodeOutcome encode_rows(const uint8_t* pixels, int width, int height, int band
                           double yres, const JpegSettings& settings, const Deadline* deadline,
                           std::vector<uint8_t>* out) {
   jpeg_compress_struct cinfo{};
-  ErrorManager errors;
+  LibjpegErrors errors;
   VectorDestination destination{{nullptr, 0, start_output, grow_output, finish_output}, out};
-  cinfo.err = jpeg_std_error(&errors.pub);
-  errors.pub.error_exit = jump_on_error;
-  errors.pub.output_message = ignore_message;
+  cinfo.err = jumping_errors(&errors);
   if (setjmp(errors.jump)) {
     jpeg_destroy_compress(&cinfo);
     return EncodeOutcome::kFailed;

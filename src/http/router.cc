@@ -331,8 +331,15 @@ Routed Router::image(const Request& request, const std::string& id, const std::s
   auto record = service_.find(id);
   if (!record.ok()) return failed("image", record.status());
   if (rest == "info") {
-    if (auto name = target.unknown({"sig", "exp"})) return failed("info", unknown_parameter(*name));
-    return {json_response(200, record_json(*record)), "info", "", ""};
+    if (auto name = target.unknown({"features", "sig", "exp"})) return failed("info", unknown_parameter(*name));
+    auto features = parse_features(target.param("features").value_or(""));
+    if (!features.ok()) return failed("info", features.status());
+    auto info = service_.info(*record, *features);
+    if (!info.ok()) return failed("info", info.status());
+    // The stored record's fields, then one key per extractor and `errors` (docs/info.md).
+    nlohmann::json answer = record_json(*record);
+    answer.update(*info);
+    return {json_response(200, answer), "info", "", ""};
   }
   const std::optional<std::string> type = target.param("type");
   if (rest.empty() && !type) {

@@ -1,7 +1,6 @@
 #include "service/image_service.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "core/digest.h"
 #include "core/mapped_file.h"
 #include "pictor/metadata.h"
 
@@ -21,17 +21,6 @@ std::string hex(const unsigned char* data, size_t size) {
   out.reserve(size * 2);
   for (size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
   return out;
-}
-
-std::string digest(const EVP_MD* md, std::span<const uint8_t> bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out, &size, md, nullptr);
-  return hex(out, size);
-}
-
-std::string digest(const EVP_MD* md, const std::string& text) {
-  return digest(md, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 std::string random_id() {
@@ -179,8 +168,8 @@ Result<storage::ImageRecord> ImageService::upload_file(const std::string& temp_p
   auto source = probe(file.bytes(), config_.limits);
   if (!source.ok()) return fail(source.status());
   record.id = random_id();
-  record.sha256 = digest(EVP_sha256(), file.bytes());
-  record.md5 = digest(EVP_md5(), file.bytes());
+  record.sha256 = sha256_hex(file.bytes());
+  record.md5 = md5_hex(file.bytes());
   record.format = source->format;
   record.width = source->display_width();
   record.height = source->display_height();
@@ -260,6 +249,13 @@ Result<std::vector<uint8_t>> ImageService::original(const storage::ImageRecord& 
   return blobs_->get(record.sha256);
 }
 
+Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record,
+                                          const std::vector<std::string>& features) {
+  auto bytes = original(record);
+  if (!bytes.ok()) return bytes.status();
+  return extract_info(*bytes, {config_.limits, features});
+}
+
 Result<Chain> ImageService::parse(const RenderRequest& request) const {
   ParseOptions parse{config_.limits.max_operations, &config_.types};
   return request.is_type ? parse_type(request.chain_or_type, parse) : parse_chain(request.chain_or_type, parse);
@@ -286,7 +282,7 @@ Result<Derivative> ImageService::prepare(const storage::ImageRecord& record, con
   d.cache_key = fmt::format("{}/{}/{}", record.id, d.canonical, format_name(d.format));
   // What identifies the bytes: the original, the chain, the format, and what was decoded.
   const std::string decoded = d.rendition < 0 ? "original" : fmt::format("m{}", record.masters[d.rendition].longest_edge());
-  const std::string identity = digest(EVP_sha256(), fmt::format("pictor-1\n{}\n{}\n{}\n{}", record.sha256, d.canonical,
+  const std::string identity = sha256_hex(fmt::format("pictor-1\n{}\n{}\n{}\n{}", record.sha256, d.canonical,
                                                                   format_name(d.format), decoded));
   d.etag = fmt::format("\"{}\"", identity.substr(0, 32));
   return d;

@@ -17,6 +17,7 @@
 #include "cache/cache.h"
 #include "pictor/config.h"
 #include "pictor/engine.h"
+#include "pictor/info.h"
 #include "storage/storage.h"
 
 namespace pictor::service {
@@ -78,6 +79,8 @@ class ImageService {
   // Drops an image's cached derivatives.
   void purge(const std::string& id) { cache_->purge(id); }
   Result<std::vector<uint8_t>> original(const storage::ImageRecord& record);
+  // The extractors' answer (include/pictor/info.h) on the stored original.
+  Result<nlohmann::json> info(const storage::ImageRecord& record, const std::vector<std::string>& features);
 
   // Parses and plans a thumbnail request against the record; fails for a bad chain, an unknown
   // type or a plan the limits refuse.

@@ -42,6 +42,23 @@ run convert "$T/really-a-png.jpg" "$T/from-png.webp" --cmd 'resize:w=50'
 check "input format comes from the content, not the extension" [ "$rc" = 0 -a "$(size_of "$T/from-png.webp")" = "50x25" ]
 run canon 'f320_240/format:type=jpg,q=80'
 check "canon prints the canonical chain" [ "$(cat "$T/out")" = "resize:h=240,w=320/format:q=80,type=jpeg" ]
+run info --json "$PHOTO"
+check "info --json: digests equal md5sum/sha256sum, size and quality from independent tools" python3 - "$T/out" \
+  "$(md5sum <"$PHOTO" | cut -d' ' -f1)" "$(sha256sum <"$PHOTO" | cut -d' ' -f1)" "$(identify -ping -format '%w %h %Q' "$PHOTO")" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["file"]
+w, h, q = map(int, sys.argv[4].split())
+ok = (f["md5"] == sys.argv[2] and f["sha256"] == sys.argv[3] and (f["width"], f["height"]) == (w, h)
+      and abs(f["jpeg"]["quality"] - q) <= 2 and f["format"] == "jpeg" and d["errors"] == {})
+print(f, sys.argv[2:]) if not ok else None
+sys.exit(0 if ok else 1)
+PY
+run info --features file "$SMALL"
+check "info prints key: value lines" sh -c "[ $rc = 0 ] && grep -qx 'file.width: 500' '$T/out' && grep -qx 'file.mime: image/jpeg' '$T/out'"
+expect_error 2 invalid_value info --features file,nonsense "$PHOTO"
+printf 'not an image' >"$T/text.txt"
+expect_error 3 unsupported_format info "$T/text.txt"
 run plan "$PHOTO" --cmd w320
 check "plan shows shrink-on-load 8" python3 -c "import json,sys; p=json.load(open('$T/out')); sys.exit(0 if p['load']['shrink']==8 and p['output']['width']==320 else 1)"
 

@@ -130,6 +130,15 @@ check "an unreachable server is a listed failure (rc $rc)" sh -c "[ $rc = 4 ] &&
 
 request GET "/v1/images/$EXIF_ID/info"
 check "info route returns the record" [ "$CODE" = 200 -a "$(json "d['title']")" = Holiday ]
+check "info route runs the extractors on the original" python3 -c "
+import json, sys
+d = json.load(open('$T/body'))
+f = d['file']
+sys.exit(0 if f['sha256'] == d['sha256'] and f['md5'] == '$(md5sum <"$EXIF" | cut -d' ' -f1)' and f['format'] == 'jpeg'
+         and 1 <= f['jpeg']['quality'] <= 100 and d['errors'] == {} else 1)"
+request GET "/v1/images/$EXIF_ID/info?features=file"
+check "info route takes a feature list" [ "$CODE" = 200 -a "$(json "d['file']['bytes']")" = "$(stat -c %s "$EXIF")" ]
+expect_error 400 invalid_value GET "/v1/images/$EXIF_ID/info?features=file,nonsense"
 request GET /healthz
 check "still serving" [ "$CODE" = 200 ]
 

@@ -1,0 +1,37 @@
+// One extractor = one named unit that fills one top-level key of the info answer
+// (include/pictor/info.h). Registered in src/metadata/registry.cc.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string_view>
+#include <vips/vips8>
+
+#include "pictor/engine.h"
+#include "pictor/info.h"
+
+namespace pictor::metadata {
+
+// What every extractor may read: the bytes, the probed header, and libvips' lazy view of the
+// header (no pixels decoded until an extractor asks for them).
+struct InfoInput {
+  std::span<const uint8_t> bytes;
+  SourceInfo source;
+  vips::VImage header;
+  const InfoOptions* options = nullptr;
+};
+
+class Extractor {
+ public:
+  virtual ~Extractor() = default;
+  virtual std::string_view name() const = 0;
+  // The value of this extractor's key. libvips exceptions are caught by the caller.
+  virtual Result<nlohmann::json> extract(const InfoInput& input) const = 0;
+};
+
+const Extractor& file_extractor();
+
+// Every extractor, sorted by name.
+std::span<const Extractor* const> extractors();
+
+}  // namespace pictor::metadata
