@@ -87,6 +87,18 @@ SUB=photo
 for n in "${LOMIRI16[@]}"; do copy_deb "$SUB/lomiri16__$n.jpg" lomiri-wallpapers-16.04 "$L16/$n.jpg"; done
 copy_deb "$SUB/goexif__sample1.jpg" golang-github-rwcarlsen-goexif-dev "$GX/sample1.jpg"
 
+# exif/: camera photos with EXIF from many makers (goexif's regression samples); hostile/: its
+# corrupt-EXIF cases (an IFD loop, a huge tag count, max-uint32 offsets), some not decodable.
+for f in "$CACHE/x/golang-github-rwcarlsen-goexif-dev/$GX/samples/"*.jpg; do
+  copy_deb "exif/goexif__$(basename "$f")" golang-github-rwcarlsen-goexif-dev "$GX/samples/$(basename "$f")"
+done
+# goexif's expected values for those samples: an independent reader to compare EXIF against
+# (exiftool rejects most of them as JPEGs: they are cut short after the metadata).
+copy_deb exif/goexif-regress-expected.go golang-github-rwcarlsen-goexif-dev "$GX/regress_expected_test.go"
+for f in "$CACHE/x/golang-github-rwcarlsen-goexif-dev/$GX/corrupt/"*.jpg; do
+  copy_deb "hostile/goexif__$(basename "$f")" golang-github-rwcarlsen-goexif-dev "$GX/corrupt/$(basename "$f")"
+done
+
 # extra/: edge cases shipped as such, and derived ones (format conversions of shipped photos)
 copy_deb extra/orient6__goexif-has-lens-info.jpg golang-github-rwcarlsen-goexif-dev "$GX/samples/has-lens-info.jpg"
 copy_deb extra/gif-anim__1_partyanimsm2.gif gdk-pixbuf-tests usr/libexec/installed-tests/gdk-pixbuf/1_partyanimsm2.gif
@@ -177,8 +189,8 @@ fi
   printf 'file\tWxH\tloader\tbytes\tsource_package\tversion\tpath_in_package\thow\tsha256\n'
   sort "$PROV" | while IFS=$'\t' read -r dest pkg ver path how; do
     f=$DIR/$dest
-    printf '%s\t%sx%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dest" "$(vipsheader -f width "$f")" "$(vipsheader -f height "$f")" \
-      "$(vipsheader -f vips-loader "$f")" "$(stat -c %s "$f")" "$pkg" "$ver" "$path" "$how" "$(sha256sum "$f" | cut -d' ' -f1)"
+    printf '%s\t%sx%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dest" "$(vipsheader -f width "$f" 2>/dev/null || echo -)" \
+      "$(vipsheader -f height "$f" 2>/dev/null || echo -)" "$(vipsheader -f vips-loader "$f" 2>/dev/null || echo -)" "$(stat -c %s "$f")" "$pkg" "$ver" "$path" "$how" "$(sha256sum "$f" | cut -d' ' -f1)"
   done
 } >"$DIR/manifest.tsv"
 echo "corpus ($PROFILE): $(($(wc -l <"$DIR/manifest.tsv") - 1)) files in $DIR (manifest.tsv)"

@@ -40,12 +40,21 @@ Result<nlohmann::json> extract_info(std::span<const uint8_t> bytes, const InfoOp
     auto known = parse_features(name);
     if (!known.ok()) return known.status();
   }
+  // A file whose image data is damaged (truncated uploads, metadata-only samples) still gets
+  // the extractors that read metadata only; anything else the probe refuses is refused whole.
+  metadata::InfoInput input{bytes, {}, {}, Status::Ok(), &options};
   auto source = probe(bytes, options.limits);
-  if (!source.ok()) return source.status();
-  auto header = codecs::guard_vips(
-      codecs::Stage::kLoad, [&]() -> Result<vips::VImage> { return codecs::open_header(bytes); });
-  if (!header.ok()) return header.status();
-  const metadata::InfoInput input{bytes, *source, *header, &options};
+  if (source.ok()) {
+    input.source = *source;
+    auto header = codecs::guard_vips(
+        codecs::Stage::kLoad, [&]() -> Result<vips::VImage> { return codecs::open_header(bytes); });
+    if (header.ok()) input.header = *header;
+    input.header_status = header.status();
+  } else if (source.status().code() == ErrorCode::kCorruptImage) {
+    input.header_status = source.status();
+  } else {
+    return source.status();
+  }
 
   nlohmann::json answer = nlohmann::json::object();
   nlohmann::json errors = nlohmann::json::object();
@@ -53,8 +62,10 @@ Result<nlohmann::json> extract_info(std::span<const uint8_t> bytes, const InfoOp
     const std::string name(extractor->name());
     const auto& wanted = options.features;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
-    auto value =
-        codecs::guard_vips(codecs::Stage::kProcess, [&] { return extractor->extract(input); });
+    auto value = extractor->needs_header() && !input.header_status.ok()
+                     ? Result<nlohmann::json>(input.header_status)
+                     : codecs::guard_vips(codecs::Stage::kProcess,
+                                          [&] { return extractor->extract(input); });
     if (value.ok()) {
       answer[name] = std::move(value).value();
     } else {

@@ -5,6 +5,7 @@ namespace pictor::metadata {
 
 std::span<const Extractor* const> extractors() {
   static const Extractor* const all[] = {
+      &exif_extractor(),
       &file_extractor(),
   };
   return all;
