@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `pictor serve` as a real process on a loopback port with a real data directory: uploads,
-# originals, thumbnails by type and chain, ETag/304, JSON errors, 413, 429 under overload, and
-# durability across kill -9.
+# originals, thumbnails by type and chain, ETag/304, JSON errors, 413, 429 under overload,
+# durability across kill -9, the processing timeout, and bodies streamed to disk.
 #   http_test.sh PICTOR CORPUS_DIR
 set -uo pipefail
 PICTOR=$1
@@ -145,5 +145,25 @@ done
 echo "durability: $accepted of $(ls "$T"/burst/*.code | wc -l) uploads had answered 201 before kill -9; all checked"
 check "the kill landed mid-burst (some uploads had completed)" [ "$accepted" -gt 0 ]
 check "no half-written upload left behind" [ -z "$(ls "$T/data/blobs/tmp")" ]
+
+# --- a processing timeout that really stops the work, and bodies streamed to disk
+stop_server 2>/dev/null
+start_server --data "$T/data-limits" --timeout 0.2
+BIG=$CORPUS/photo/lomiri16__seeding_by_Clements_Engelhardt.jpg  # 16 MP
+request POST /v1/images --data-binary "@$BIG"
+SLOW_ID=$(json "d['images'][0]['id']")
+start_s=$(date +%s.%N)
+expect_error 503 timeout GET "/v1/images/$SLOW_ID/rotate:deg=17/blur:sigma=20/format:type=png"
+check "the timed-out request was stopped early, not finished late" python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start_s < 3 else 1)"
+request GET "/v1/images/$SLOW_ID?type=w320"
+check "the server keeps serving after a timeout" [ "$CODE" = 200 ]
+peak_kb() { awk '/VmHWM/ { print $2 }' "/proc/$PID/status"; }
+before=$(peak_kb)
+head -c 95000000 /dev/urandom >"$T/big.bin"
+expect_error 415 unsupported_format POST /v1/images --data-binary "@$T/big.bin"
+after=$(peak_kb)
+check "a 95 MB body is streamed to disk: peak RSS grew $(((after - before) / 1024)) MB (< 32)" [ $((after - before)) -lt 32768 ]
+rm -f "$T/big.bin"
+stop_server
 
 finish http
