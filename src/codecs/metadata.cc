@@ -8,7 +8,17 @@
 
 namespace pictor::codecs {
 
+void init_exiv2() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
+    Exiv2::enableBMFF(true);
+    Exiv2::XmpParser::initialize();
+  });
+}
+
 CopyrightNotice read_copyright(std::span<const uint8_t> image) {
+  init_exiv2();
   CopyrightNotice notice;
   try {
     auto file = Exiv2::ImageFactory::open(image.data(), static_cast<long>(image.size()));
@@ -26,6 +36,7 @@ CopyrightNotice read_copyright(std::span<const uint8_t> image) {
 
 Result<std::vector<uint8_t>> rewrite_metadata(std::vector<uint8_t> encoded, const CopyrightNotice& notice,
                                               bool keep_icc) {
+  init_exiv2();
   try {
     auto file = Exiv2::ImageFactory::open(encoded.data(), static_cast<long>(encoded.size()));
     file->readMetadata();
@@ -110,10 +121,7 @@ std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view o
 }
 
 std::optional<int64_t> read_capture_time(std::span<const uint8_t> image) {
-  // exiv2 prints warnings about malformed metadata on stderr (a server's log); a photo's broken
-  // XMP is not an error here.
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute); });
+  codecs::init_exiv2();
   try {
     auto file = Exiv2::ImageFactory::open(image.data(), static_cast<long>(image.size()));
     file->readMetadata();

@@ -9,16 +9,20 @@ std::string digest_hex(const EVP_MD* md, const void* data, size_t size) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data, size, out, &length, md, nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(size_t(length) * 2, '0');
-  for (unsigned int i = 0; i < length; ++i) {
-    hex[2 * i] = kDigits[out[i] >> 4];
-    hex[2 * i + 1] = kDigits[out[i] & 15];
-  }
-  return hex;
+  return to_hex(std::span(out, length));
 }
 
 }  // namespace
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes[i] & 15];
+  }
+  return hex;
+}
 
 std::string md5_hex(std::span<const uint8_t> bytes) {
   return digest_hex(EVP_md5(), bytes.data(), bytes.size());

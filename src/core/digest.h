@@ -8,6 +8,9 @@
 
 namespace pictor {
 
+// Bytes as lowercase hex, two digits each.
+std::string to_hex(std::span<const uint8_t> bytes);
+
 std::string md5_hex(std::span<const uint8_t> bytes);
 std::string sha256_hex(std::span<const uint8_t> bytes);
 std::string sha256_hex(std::string_view text);

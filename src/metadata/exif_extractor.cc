@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <exiv2/exiv2.hpp>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "codecs/metadata.h"
 #include "metadata/extractor.h"
 
 namespace pictor::metadata {
@@ -164,13 +164,7 @@ class ExifExtractor final : public Extractor {
   bool needs_header() const override { return false; }
 
   Result<json> extract(const InfoInput& in) const override {
-    // exiv2 prints warnings about malformed metadata on stderr; they are not errors here.
-    static std::once_flag quiet;
-    std::call_once(quiet, [] {
-      Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
-      Exiv2::enableBMFF(true);         // HEIF/AVIF: without it exiv2 sees no EXIF in them
-      Exiv2::XmpParser::initialize();  // once, before threads parse XMP concurrently
-    });
+    codecs::init_exiv2();
     std::string failure;
     try {
       auto file = Exiv2::ImageFactory::open(in.bytes.data(), static_cast<long>(in.bytes.size()));

@@ -16,17 +16,10 @@
 namespace pictor::service {
 namespace {
 
-std::string hex(const unsigned char* data, size_t size) {
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
-  return out;
-}
-
 std::string random_id() {
   unsigned char bytes[16];
   RAND_bytes(bytes, sizeof bytes);
-  return hex(bytes, sizeof bytes);
+  return to_hex(bytes);
 }
 
 bool valid_id(const std::string& id) {
