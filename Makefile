@@ -9,7 +9,7 @@ CORPUS ?= .cache/corpus-test
 DEMO_OUT ?= data/demo
 PICTOR := build/dev/pictor
 
-.PHONY: run test setup build corpus demo asan bench bench-http docs format clean
+.PHONY: run test setup build corpus demo asan bench bench-http bench-info bench-signatures docs format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +54,13 @@ bench: setup
 	@bash bench/run-thumbs.sh .cache/corpus-bench bench/out/thumbs
 	@bash bench/run-http.sh .cache/corpus-bench
 
+# Speed of the info extractors: EXIF against exiftool -j, every extractor in process (bench/run-info.sh).
+bench-info: setup
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pictor pictor_info_bench
+	@bash scripts/corpus.sh bench .cache/corpus-bench
+	@bash bench/run-info.sh .cache/corpus-bench
+
 # Only the HTTP benchmark (wrk against nginx and a sharp server; see bench/run-http.sh).
 bench-http: setup
 	@cmake --preset release >/dev/null
@@ -61,6 +68,14 @@ bench-http: setup
 	@bash bench/install-peers.sh
 	@bash scripts/corpus.sh bench .cache/corpus-bench
 	@bash bench/run-http.sh .cache/corpus-bench
+
+# Robustness of the perceptual signatures (PDQ, pHash) on the bench corpus: recall per edit and
+# false positives (bench/signatures_bench.cc; results in bench/RESULTS.md).
+bench-signatures: setup
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pictor_signatures_bench
+	@bash scripts/corpus.sh bench .cache/corpus-bench
+	@build/release/bench/pictor_signatures_bench .cache/corpus-bench/jpeg
 
 docs: build
 	@$(PICTOR) ops --markdown > docs/operations.md

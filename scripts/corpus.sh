@@ -157,6 +157,25 @@ PY
 derive extra/png-alpha-derived__Dragonfly.png lomiri-wallpapers-16.04 "/$L16/Dragonfly_by_Bolly.jpg" \
   "vipsthumbnail 800 px + radial alpha ramp (vips bandjoin)" alpha_png
 
+# metadata/: IPTC and XMP as photo desks and managers write them (exiftool), on a small copy
+tagged() {  # $1 dest, then exiftool tag assignments
+  local dest=$1; shift
+  vipsthumbnail "$P/lomiri16__Bridge_by_Sander_Klootwijk.jpg" -s 480x -o "$DIR/$dest.tmp.jpg[Q=85,strip]" &&
+    exiftool -q -overwrite_original "$@" "$DIR/$dest.tmp.jpg" >/dev/null && mv "$DIR/$dest.tmp.jpg" "$DIR/$dest"
+}
+derive metadata/iptc-xmp-derived__Bridge.jpg lomiri-wallpapers-16.04 "/$L16/Bridge_by_Sander_Klootwijk.jpg" \
+  "vipsthumbnail 480 px + exiftool IPTC (UTF-8) and XMP fields" tagged metadata/iptc-xmp-derived__Bridge.jpg \
+  -IPTC:CodedCharacterSet=UTF8 '-IPTC:Caption-Abstract=Brücke über den Fluss — evening' \
+  -IPTC:Keywords=bridge -IPTC:Keywords=river '-IPTC:Keywords=Zürich' '-IPTC:By-line=Sander Klootwijk' \
+  '-IPTC:Headline=Bridge at dusk' -IPTC:City=Utrecht -IPTC:Country-PrimaryLocationName=Netherlands \
+  -IPTC:DateCreated=2016:04:21 -IPTC:TimeCreated=19:45:10+02:00 '-IPTC:CopyrightNotice=© 2016 Sander Klootwijk' \
+  -XMP-xmp:Rating=4 -XMP-xmp:Label=Green -XMP-dc:Subject=bridge -XMP-dc:Subject=river -XMP-dc:Subject=Zürich \
+  '-XMP-dc:Title=Bridge' '-XMP-dc:Description=A bridge over a river at dusk' '-XMP-dc:Creator=Sander Klootwijk' \
+  '-XMP-dc:Rights=CC BY-SA 3.0' '-XMP-lr:HierarchicalSubject=Places|Netherlands|Utrecht'
+derive metadata/iptc-latin1-derived__Bridge.jpg lomiri-wallpapers-16.04 "/$L16/Bridge_by_Sander_Klootwijk.jpg" \
+  "vipsthumbnail 480 px + exiftool IPTC in ISO-8859-1 with no declared charset" tagged metadata/iptc-latin1-derived__Bridge.jpg \
+  -charset iptc=Latin '-IPTC:Caption-Abstract=Café crème à Noël' '-IPTC:Keywords=Café' -XMP-xmp:Rating=-1
+
 if [ "$PROFILE" = bench ]; then
   copy_deb "jpeg/lomiri20__Kleiber_by_Lukas_Baubkus.jpg" lomiri-wallpapers-20.04 "$L16/Kleiber_by_Lukas_Baubkus.jpg"
   for n in Aqua Blinds Dune FreshFlower Garden GreenMeadow LadyBird RainDrops Storm TwoWings Wood YellowFlower; do

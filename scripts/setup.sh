@@ -20,6 +20,23 @@ PACKAGES=(
   libjxl-devtools
   util-linux python3
 )
+# node runs the reference BlurHash implementation in the unit tests (npm_packages below):
+# Debian's nodejs and npm, unless a node with its npm is already installed (e.g. NodeSource's).
+command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+
+# npm packages the tests compare with, in .cache/node: `blurhash` 2.0.5 (woltapp's TypeScript
+# reference, tests/unit/colors_test.cc). Only when absent; offline, that test is skipped.
+npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/node"
+  [ -e "$dir/node_modules/blurhash/package.json" ] && return 0
+  mkdir -p "$dir"
+  if npm install --silent --no-audit --no-fund --prefix "$dir" blurhash@2.0.5 >/dev/null 2>&1; then
+    echo "setup: installed npm blurhash 2.0.5 into .cache/node"
+  else
+    echo "setup: could not install npm blurhash (offline?): its reference test will be skipped" >&2
+  fi
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -28,6 +45,7 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
+  npm_packages
   exit 0
 fi
 
@@ -41,3 +59,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: installed ${#missing[@]} packages"
+npm_packages

@@ -21,10 +21,20 @@ struct InfoOptions {
   Limits limits;
   // Extractor names to run; empty runs every one.
   std::vector<std::string> features;
+  // Also list every tag of the EXIF, IPTC and XMP blocks under their `raw` key (bounded).
+  bool raw_tags = false;
 };
 
 // The registered extractor names, sorted ("file", ...).
 std::vector<std::string> info_features();
+
+struct InfoFeature {
+  std::string name;
+  int version = 1;              // raised when the extractor's answer changes
+  bool lists_raw_tags = false;  // InfoOptions::raw_tags adds a `raw` list to its answer
+};
+// The registered extractors, sorted by name.
+std::vector<InfoFeature> info_feature_list();
 
 // Parses "file,exif" into names; kInvalidValue names an unknown one.
 Result<std::vector<std::string>> parse_features(std::string_view list);

@@ -78,6 +78,13 @@ int run(int argc, char** argv) {
   info_cmd->add_option("input", info.input, "image file, or - for standard input")->required();
   info_cmd->add_flag("--json", info.json, "one JSON object (the info API's shape) instead of key: value lines");
   info_cmd->add_option("--features", info.features, "comma-separated extractors to run (default: all; see docs/info.md)");
+  info_cmd->add_flag("--raw", info.raw_tags, "also list every EXIF, IPTC and XMP tag (under each block's `raw` key)");
+
+  SimilarArgs similar;
+  CLI::App* similar_cmd = app.add_subcommand("similar", "How alike two images look: the PDQ Hamming distance (0 = same picture)");
+  similar_cmd->add_option("first", similar.first, "image file")->required();
+  similar_cmd->add_option("second", similar.second, "image file")->required();
+  similar_cmd->add_flag("--json", similar.json, "PDQ, best rotation/flip and pHash distances with a match verdict");
 
   try {
     app.parse(argc, argv);
@@ -106,6 +113,7 @@ int run(int argc, char** argv) {
   if (*canon_cmd) return canon_command(chain_text, *config);
   if (*plan_cmd) return plan_command(plan_input, chain_text, *config);
   if (*info_cmd) return info_command(info, *config);
+  if (*similar_cmd) return similar_command(similar, *config);
   return 2;
 }
 

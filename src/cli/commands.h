@@ -44,6 +44,12 @@ struct InfoArgs {
   std::string input;
   bool json = false;
   std::string features;  // comma-separated; empty = every extractor
+  bool raw_tags = false;
+};
+
+struct SimilarArgs {
+  std::string first, second;
+  bool json = false;
 };
 
 int convert_command(const ConvertArgs& args, const Config& config);
@@ -56,5 +62,6 @@ int ops_command(const std::string& style);  // "text", "json" or "markdown"
 int canon_command(const std::string& chain, const Config& config);
 int plan_command(const std::string& input, const std::string& chain, const Config& config);
 int info_command(const InfoArgs& args, const Config& config);
+int similar_command(const SimilarArgs& args, const Config& config);
 
 }  // namespace pictor::cli

@@ -17,7 +17,9 @@ void print_lines(const nlohmann::json& value, const std::string& path) {
       print_lines(child, path.empty() ? key : path + "." + key);
     return;
   }
-  std::cout << path << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
+  std::cout << path << ": "
+            << (value.is_string() ? value.get<std::string>()
+                                  : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
             << '\n';
 }
 
@@ -30,10 +32,11 @@ int info_command(const InfoArgs& args, const Config& config) {
   if (!init.ok()) return report_error(init);
   auto bytes = read_file(args.input, config.limits.max_input_bytes);
   if (!bytes.ok()) return report_error(bytes.status());
-  auto info = extract_info(*bytes, {config.limits, *features});
+  auto info = extract_info(*bytes, {config.limits, *features, args.raw_tags});
   if (!info.ok()) return report_error(info.status());
   if (args.json) {
-    std::cout << info->dump(2) << '\n';
+    // Extractors give valid UTF-8; replacing, not throwing, keeps a missed case printable.
+    std::cout << info->dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     print_lines(*info, "");
   }

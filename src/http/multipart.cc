@@ -8,6 +8,8 @@
 #include <functional>
 #include <utility>
 
+#include "core/text.h"
+
 namespace pictor::http {
 namespace {
 
@@ -128,20 +130,6 @@ std::optional<std::string> percent_decode(std::string_view text) {
     if (high < 0 || low < 0) return std::nullopt;
     out += static_cast<char>(high * 16 + low);
     i += 2;
-  }
-  return out;
-}
-
-std::string latin1_to_utf8(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x80) {
-      out += c;
-    } else {
-      out += static_cast<char>(0xC0 | (byte >> 6));
-      out += static_cast<char>(0x80 | (byte & 0x3F));
-    }
   }
   return out;
 }

@@ -331,10 +331,14 @@ Routed Router::image(const Request& request, const std::string& id, const std::s
   auto record = service_.find(id);
   if (!record.ok()) return failed("image", record.status());
   if (rest == "info") {
-    if (auto name = target.unknown({"features", "sig", "exp"})) return failed("info", unknown_parameter(*name));
+    if (auto name = target.unknown({"features", "raw", "sig", "exp"})) return failed("info", unknown_parameter(*name));
     auto features = parse_features(target.param("features").value_or(""));
     if (!features.ok()) return failed("info", features.status());
-    auto info = service_.info(*record, *features);
+    const std::string raw = target.param("raw").value_or("false");
+    if (raw != "true" && raw != "false" && raw != "1" && raw != "0") {
+      return failed("info", Status(ErrorCode::kInvalidValue, "raw must be true or false"));
+    }
+    auto info = service_.info(*record, *features, raw == "true" || raw == "1");
     if (!info.ok()) return failed("info", info.status());
     // The stored record's fields, then one key per extractor and `errors` (docs/info.md).
     nlohmann::json answer = record_json(*record);

@@ -9,16 +9,13 @@
 #include <optional>
 #include <string>
 
-#include "codecs/metadata.h"
+#include "metadata/exiv2_tags.h"
 #include "metadata/extractor.h"
 
 namespace pictor::metadata {
 namespace {
 
 using nlohmann::json;
-
-// Longest text kept from a string tag: camera fields are short, hostile ones are not.
-constexpr size_t kMaxText = 1024;
 
 class ExifReader {
  public:
@@ -36,11 +33,8 @@ class ExifReader {
   std::optional<std::string> text(const char* key) const {
     const Exiv2::Exifdatum* d = find(key);
     if (!d || d->count() == 0) return std::nullopt;
-    std::string value = d->toString();
-    value = value.substr(0, value.find('\0'));
-    const size_t end = value.find_last_not_of(" \t\r\n");
-    if (end == std::string::npos) return std::nullopt;
-    value.resize(std::min(end + 1, kMaxText));
+    std::string value = datum_text(*d);
+    if (value.empty()) return std::nullopt;
     return value;
   }
 
@@ -162,27 +156,34 @@ class ExifExtractor final : public Extractor {
  public:
   std::string_view name() const override { return "exif"; }
   bool needs_header() const override { return false; }
+  bool lists_raw_tags() const override { return true; }
 
   Result<json> extract(const InfoInput& in) const override {
-    codecs::init_exiv2();
-    std::string failure;
-    try {
-      auto file = Exiv2::ImageFactory::open(in.bytes.data(), static_cast<long>(in.bytes.size()));
-      file->readMetadata();
-      return read_exif(file->exifData());
-    } catch (const std::exception& error) {
-      failure = error.what();
+    const bool raw = in.options && in.options->raw_tags;
+    auto file = in.exiv2();
+    std::string failure = file.ok() ? "" : file.status().message();
+    if (file.ok()) {
+      try {
+        const Exiv2::ExifData& exif = (*file)->exifData();
+        json out = read_exif(exif);
+        if (raw) out["raw"] = raw_tags(exif);
+        return out;
+      } catch (const std::exception& error) {
+        failure = error.what();
+      }
     }
     if (auto segment = jpeg_exif_segment(in.bytes)) {
       try {
         Exiv2::ExifData exif;
         Exiv2::ExifParser::decode(exif, segment->data(), static_cast<uint32_t>(segment->size()));
-        return read_exif(exif);
+        json out = read_exif(exif);
+        if (raw) out["raw"] = raw_tags(exif);
+        return out;
       } catch (const std::exception& error) {
-        failure = error.what();
+        failure = fmt::format("unreadable metadata: {}", error.what());
       }
     }
-    return Result<json>(ErrorCode::kCorruptImage, fmt::format("unreadable metadata: {}", failure));
+    return Result<json>(ErrorCode::kCorruptImage, failure);
   }
 };
 

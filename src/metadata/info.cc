@@ -10,6 +10,60 @@
 
 namespace pictor {
 
+namespace metadata {
+
+vips::VImage to_srgb8(vips::VImage image) {
+  // To 8-bit sRGB first (grey and 16-bit inputs), so that white is 255 when flattening.
+  if (image.interpretation() != VIPS_INTERPRETATION_sRGB) {
+    image = image.colourspace(VIPS_INTERPRETATION_sRGB);
+  }
+  if (image.has_alpha()) {
+    image = image.flatten(vips::VImage::option()->set("background", std::vector<double>{255}));
+  }
+  if (image.bands() > 3) image = image.extract_band(0, vips::VImage::option()->set("n", 3));
+  if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
+  return image;
+}
+
+Result<vips::VImage> InfoInput::preview() const {
+  if (preview_) return *preview_;
+  preview_ = codecs::guard_vips(codecs::Stage::kLoad, [&]() -> Result<vips::VImage> {
+    if (!header_status.ok()) return header_status;
+    // thumbnail shrinks on load (JPEG DCT scaling, WebP/HEIF scaled decode), applies the EXIF
+    // orientation and imports an embedded ICC profile to sRGB.
+    // The blob borrows the bytes (no free function): they outlive the lazy image, which is
+    // copied to memory below.
+    VipsBlob* blob = vips_blob_new(nullptr, bytes.data(), bytes.size());
+    vips::VImage image;
+    try {
+      image = vips::VImage::thumbnail_buffer(
+          blob, kPreviewSide,
+          vips::VImage::option()
+              ->set("height", kPreviewSide)
+              ->set("size", VIPS_SIZE_DOWN)
+              // A file cut short is an error here, not an image padded with grey that the
+              // colour, signature and quality extractors would describe as if it were real.
+              ->set("option_string", "fail_on=truncated"));
+    } catch (...) {
+      vips_area_unref(VIPS_AREA(blob));
+      throw;
+    }
+    vips_area_unref(VIPS_AREA(blob));
+    return to_srgb8(image).copy_memory();
+  });
+  return *preview_;
+}
+
+}  // namespace metadata
+
+std::vector<InfoFeature> info_feature_list() {
+  std::vector<InfoFeature> list;
+  for (const metadata::Extractor* e : metadata::extractors()) {
+    list.push_back({std::string(e->name()), e->version(), e->lists_raw_tags()});
+  }
+  return list;
+}
+
 std::vector<std::string> info_features() {
   std::vector<std::string> names;
   for (const metadata::Extractor* e : metadata::extractors()) names.emplace_back(e->name());
@@ -42,7 +96,9 @@ Result<nlohmann::json> extract_info(std::span<const uint8_t> bytes, const InfoOp
   }
   // A file whose image data is damaged (truncated uploads, metadata-only samples) still gets
   // the extractors that read metadata only; anything else the probe refuses is refused whole.
-  metadata::InfoInput input{bytes, {}, {}, Status::Ok(), &options};
+  metadata::InfoInput input;
+  input.bytes = bytes;
+  input.options = &options;
   auto source = probe(bytes, options.limits);
   if (source.ok()) {
     input.source = *source;

@@ -5,8 +5,13 @@ namespace pictor::metadata {
 
 std::span<const Extractor* const> extractors() {
   static const Extractor* const all[] = {
+      &colors_extractor(),
       &exif_extractor(),
       &file_extractor(),
+      &iptc_extractor(),
+      &quality_extractor(),
+      &signatures_extractor(),
+      &xmp_extractor(),
   };
   return all;
 }

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "core/digest.h"
 #include "core/mapped_file.h"
@@ -232,6 +233,7 @@ Result<storage::ImageRecord> ImageService::remove(const std::string& id) {
         PICTOR_RETURN_IF_ERROR(blobs_->remove(storage::master_key(record->sha256, master)));
       }
       PICTOR_RETURN_IF_ERROR(blobs_->remove(record->sha256));
+      PICTOR_RETURN_IF_ERROR(index_->remove_features(record->sha256));
     }
   }
   cache_->purge(id);
@@ -242,11 +244,62 @@ Result<std::vector<uint8_t>> ImageService::original(const storage::ImageRecord& 
   return blobs_->get(record.sha256);
 }
 
-Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record,
-                                          const std::vector<std::string>& features) {
-  auto bytes = original(record);
-  if (!bytes.ok()) return bytes.status();
-  return extract_info(*bytes, {config_.limits, features});
+namespace {
+
+// Errors that say something about the environment at that moment, not about the image: not
+// stored, so the next request tries again.
+bool transient(const std::string& code) {
+  return code == error_code_name(ErrorCode::kTimeout) || code == error_code_name(ErrorCode::kIoError) ||
+         code == error_code_name(ErrorCode::kOverloaded) || code == error_code_name(ErrorCode::kNotReady) ||
+         code == error_code_name(ErrorCode::kInternal);
+}
+
+}  // namespace
+
+Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record, const std::vector<std::string>& features,
+                                          bool raw_tags) {
+  nlohmann::json answer = nlohmann::json::object(), errors = nlohmann::json::object();
+  auto stored = index_->features(record.sha256);
+  std::vector<std::string> missing;
+  std::map<std::string, InfoFeature> computed;  // extractors run now, by name
+  for (const InfoFeature& feature : info_feature_list()) {
+    if (!features.empty() && std::find(features.begin(), features.end(), feature.name) == features.end()) continue;
+    const storage::StoredFeature* hit = nullptr;
+    if (stored.ok() && !(raw_tags && feature.lists_raw_tags)) {
+      for (const storage::StoredFeature& s : *stored) {
+        if (s.name == feature.name && s.version == feature.version) hit = &s;
+      }
+    }
+    const auto value = hit ? nlohmann::json::parse(hit->value, nullptr, false) : nlohmann::json();
+    if (!hit || value.is_discarded()) {
+      missing.push_back(feature.name);
+      computed[feature.name] = feature;
+    } else if (hit->ok) {
+      answer[feature.name] = value;
+    } else {
+      answer[feature.name] = nullptr;
+      errors[feature.name] = value;
+    }
+  }
+  if (!missing.empty()) {
+    auto bytes = original(record);
+    if (!bytes.ok()) return bytes.status();
+    auto fresh = extract_info(*bytes, {config_.limits, missing, raw_tags});
+    if (!fresh.ok()) return fresh.status();
+    for (const std::string& name : missing) {
+      const nlohmann::json& fresh_errors = (*fresh)["errors"];
+      const bool ok = !fresh_errors.contains(name);
+      answer[name] = (*fresh)[name];
+      if (!ok) errors[name] = fresh_errors[name];
+      const InfoFeature& feature = computed[name];
+      if ((raw_tags && feature.lists_raw_tags) || (!ok && transient(errors[name].value("code", "")))) continue;
+      // A failed store costs only a recomputation on the next request.
+      (void)index_->put_feature(record.sha256,
+                                {name, feature.version, ok, (ok ? answer[name] : errors[name]).dump()});
+    }
+  }
+  answer["errors"] = std::move(errors);
+  return answer;
 }
 
 Result<Chain> ImageService::parse(const RenderRequest& request) const {

@@ -79,8 +79,11 @@ class ImageService {
   // Drops an image's cached derivatives.
   void purge(const std::string& id) { cache_->purge(id); }
   Result<std::vector<uint8_t>> original(const storage::ImageRecord& record);
-  // The extractors' answer (include/pictor/info.h) on the stored original.
-  Result<nlohmann::json> info(const storage::ImageRecord& record, const std::vector<std::string>& features);
+  // The extractors' answer (include/pictor/info.h) on the stored original. Each extractor runs
+  // once per original: its answer (or its error, unless transient) is stored in the index and
+  // reused until the extractor's version changes. Raw tag lists are computed on each request.
+  Result<nlohmann::json> info(const storage::ImageRecord& record, const std::vector<std::string>& features,
+                              bool raw_tags = false);
 
   // Parses and plans a thumbnail request against the record; fails for a bad chain, an unknown
   // type or a plan the limits refuse.

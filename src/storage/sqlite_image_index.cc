@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <ctime>
 #include <mutex>
 
 #include "storage/storage.h"
@@ -42,6 +43,19 @@ CREATE TABLE image_tags (
   PRIMARY KEY (tag, image_id)
 );
 CREATE INDEX image_tags_image ON image_tags(image_id);
+)sql";
+
+// The info extractors' results, by content (records sharing an original share them).
+constexpr const char* kMigrationV3 = R"sql(
+CREATE TABLE image_features (
+  sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  computed_at INTEGER NOT NULL,
+  PRIMARY KEY (sha256, name)
+);
 )sql";
 
 constexpr const char* kColumns =
@@ -221,6 +235,38 @@ class SqliteImageIndex final : public ImageIndex {
     return stmt.column_int(0);
   }
 
+  Result<std::vector<StoredFeature>> features(const std::string& sha256) override {
+    std::lock_guard lock(mutex_);
+    Statement stmt(db_, "SELECT name, version, ok, value FROM image_features WHERE sha256 = ? ORDER BY name");
+    stmt.text(1, sha256);
+    std::vector<StoredFeature> out;
+    int rc;
+    while ((rc = stmt.step()) == SQLITE_ROW) {
+      out.push_back({stmt.column_text(0), static_cast<int>(stmt.column_int(1)), stmt.column_int(2) != 0,
+                     stmt.column_text(3)});
+    }
+    if (rc != SQLITE_DONE) return failure<std::vector<StoredFeature>>("read features");
+    return out;
+  }
+
+  Status put_feature(const std::string& sha256, const StoredFeature& f) override {
+    std::lock_guard lock(mutex_);
+    Statement stmt(db_,
+                   "INSERT OR REPLACE INTO image_features (sha256, name, version, ok, value, computed_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)");
+    stmt.text(1, sha256).text(2, f.name).integer(3, f.version).integer(4, f.ok ? 1 : 0).text(5, f.value);
+    stmt.integer(6, static_cast<int64_t>(std::time(nullptr)));
+    if (stmt.step() != SQLITE_DONE) return error("store feature");
+    return Status::Ok();
+  }
+
+  Status remove_features(const std::string& sha256) override {
+    std::lock_guard lock(mutex_);
+    Statement stmt(db_, "DELETE FROM image_features WHERE sha256 = ?");
+    if (stmt.text(1, sha256).step() != SQLITE_DONE) return error("delete features");
+    return Status::Ok();
+  }
+
   Status check() override {
     std::lock_guard lock(mutex_);
     Statement stmt(db_, "SELECT 1 FROM images LIMIT 1");
@@ -286,6 +332,9 @@ Status migrate(sqlite3* db, const std::string& path) {
   if (at < 2) {
     // One transaction per step: a crash mid-migration leaves the previous version intact.
     PICTOR_RETURN_IF_ERROR(run_script(db, std::string("BEGIN IMMEDIATE;") + kMigrationV2 + "PRAGMA user_version = 2; COMMIT;", path));
+  }
+  if (at < 3) {
+    PICTOR_RETURN_IF_ERROR(run_script(db, std::string("BEGIN IMMEDIATE;") + kMigrationV3 + "PRAGMA user_version = 3; COMMIT;", path));
   }
   return Status::Ok();
 }

@@ -81,6 +81,15 @@ struct ImagePage {
   std::optional<std::string> next_cursor;
 };
 
+// One extractor's stored answer for an original (by content: every record sharing the bytes
+// shares it). `value` is the JSON text of the extractor's key, or of its error when `ok` is false.
+struct StoredFeature {
+  std::string name;
+  int version = 0;  // the extractor's version when computed; another version is stale
+  bool ok = true;
+  std::string value;
+};
+
 class ImageIndex {
  public:
   virtual ~ImageIndex() = default;
@@ -92,6 +101,12 @@ class ImageIndex {
   virtual Result<std::optional<ImageRecord>> remove(const std::string& id) = 0;
   // How many records share an original (the reference count of its bytes).
   virtual Result<int64_t> count_sha256(const std::string& sha256) = 0;
+  // The info extractors' results stored for an original.
+  virtual Result<std::vector<StoredFeature>> features(const std::string& sha256) = 0;
+  // Stores (or replaces) one extractor's result.
+  virtual Status put_feature(const std::string& sha256, const StoredFeature& feature) = 0;
+  // Forgets an original's results (when its last record is deleted).
+  virtual Status remove_features(const std::string& sha256) = 0;
   virtual Status check() = 0;
 };
 

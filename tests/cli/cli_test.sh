@@ -59,6 +59,24 @@ check "info prints key: value lines" sh -c "[ $rc = 0 ] && grep -qx 'file.width:
 expect_error 2 invalid_value info --features file,nonsense "$PHOTO"
 printf 'not an image' >"$T/text.txt"
 expect_error 3 unsupported_format info "$T/text.txt"
+# similar: PDQ distances (docs/info.md#signatures); copies made by pictor itself.
+run similar "$PHOTO" "$PHOTO"
+check "similar: the same file is at distance 0" [ "$rc" = 0 -a "$(cat "$T/out")" = 0 ]
+run similar "$PHOTO" "$SMALL"
+check "similar: different photos are far apart (> 80 of 256 bits)" sh -c "[ $rc = 0 ] && [ \$(cat '$T/out') -gt 80 ]"
+"$PICTOR" convert "$PHOTO" "$T/small-q40.jpg" --cmd 'resize:w=500/format:type=jpeg,q=40' 2>/dev/null
+"$PICTOR" convert "$PHOTO" "$T/mirrored.jpg" --cmd 'flop/format:type=jpeg,q=90' 2>/dev/null
+run similar --json "$PHOTO" "$T/small-q40.jpg"
+check "similar --json: a resized, recompressed copy matches" python3 -c "
+import json; d = json.load(open('$T/out'))
+assert d['match'] and d['reliable'] and d['pdq_distance'] <= d['threshold'] and d['phash_distance'] <= 8 and d['dihedral_transform'] == 'original', d"
+run similar --json "$PHOTO" "$T/mirrored.jpg"
+check "similar --json: a mirrored copy is far by PDQ, matched as flip_horizontal" python3 -c "
+import json; d = json.load(open('$T/out'))
+assert d['match'] and d['pdq_distance'] > 64 and d['dihedral_distance'] <= 8 and d['dihedral_transform'] == 'flip_horizontal', d"
+expect_error 4 io_error similar "$T/missing.jpg" "$PHOTO"
+expect_error 3 unsupported_format similar "$PHOTO" "$T/text.txt"
+expect_error 2 usage similar "$PHOTO"
 run plan "$PHOTO" --cmd w320
 check "plan shows shrink-on-load 8" python3 -c "import json,sys; p=json.load(open('$T/out')); sys.exit(0 if p['load']['shrink']==8 and p['output']['width']==320 else 1)"
 

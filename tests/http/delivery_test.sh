@@ -49,7 +49,7 @@ CHAIN="resize:w=1500/blur:sigma=3/format:type=png"
 misses=$(metric 'pictor_cache_lookups_total{result="miss"}')
 clients=()
 for i in $(seq 8); do
-  curl -s -o "$T/co$i.png" -D "$T/coh$i" "$URL/v1/images/$ID/$CHAIN" &
+  curl -s -m 300 -o "$T/co$i.png" -D "$T/coh$i" "$URL/v1/images/$ID/$CHAIN" &
   clients+=($!)
 done
 wait "${clients[@]}"
@@ -158,7 +158,7 @@ check "a client's request id is echoed" [ "$(header X-Request-Id)" = trace-me-42
 
 # --- graceful shutdown: in-flight requests finish, then the process exits 0. The request takes ~1 s: long
 # enough to be caught in flight, short enough to stay under the 10 s timeout on a loaded ASan build.
-curl -s -o "$T/slow.png" -w '%{http_code}' "$URL/v1/images/$ID/resize:w=1600/rotate:deg=17/blur:sigma=3/format:type=png" >"$T/slow.code" &
+curl -s -m 300 -o "$T/slow.png" -w '%{http_code}' "$URL/v1/images/$ID/resize:w=1600/rotate:deg=17/blur:sigma=3/format:type=png" >"$T/slow.code" &
 slow=$!
 # Wait until the slow request is really being served (the /metrics request itself is the other one in flight):
 # a fixed sleep let a loaded CI machine send the signal before curl had connected, and the drain answered 503.
@@ -169,8 +169,12 @@ done
 kill -TERM "$PID"
 wait "$slow"
 check "the in-flight request completed during the drain ($(cat "$T/slow.code") $(head -c 200 "$T/slow.png" | tr -cd "[:print:]"))" sh -c "[ \"\$(cat $T/slow.code)\" = 200 ] && [ -s $T/slow.png ]"
+# Bounded: a drain that never ends fails here rather than hanging the suite.
+for _ in $(seq 1 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$PID" 2>/dev/null && { fail "the server still runs 60 s after SIGTERM"; kill -9 "$PID"; }
 wait "$PID"
-check "the server exited cleanly after draining (rc $?)" [ $? = 0 ]
+rc=$?
+check "the server exited cleanly after draining (rc $rc)" [ "$rc" = 0 ]
 check "the drain is logged with the request still in flight" python3 -c "
 import json, sys
 lines = [json.loads(l) for l in open('$LOG') if l.startswith('{')]

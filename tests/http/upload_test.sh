@@ -139,6 +139,40 @@ sys.exit(0 if f['sha256'] == d['sha256'] and f['md5'] == '$(md5sum <"$EXIF" | cu
 request GET "/v1/images/$EXIF_ID/info?features=file"
 check "info route takes a feature list" [ "$CODE" = 200 -a "$(json "d['file']['bytes']")" = "$(stat -c %s "$EXIF")" ]
 expect_error 400 invalid_value GET "/v1/images/$EXIF_ID/info?features=file,nonsense"
+expect_error 400 invalid_value GET "/v1/images/$EXIF_ID/info?raw=maybe"
+
+# --- info is computed once per original and stored: served from the index even with the original gone
+TAGGED=$CORPUS/metadata/iptc-xmp-derived__Bridge.jpg
+request POST /v1/images --data-binary "@$TAGGED"
+TAGGED_ID=$(json "d['images'][0]['id']")
+TAGGED_SHA=$(sha256sum <"$TAGGED" | cut -d' ' -f1)
+request GET "/v1/images/$TAGGED_ID/info"
+cp "$T/body" "$T/info1.json"
+check "info carries IPTC and XMP" python3 -c "
+import json, sys
+d = json.load(open('$T/info1.json'))
+sys.exit(0 if d['iptc']['keywords'] == ['bridge', 'river', 'Zürich'] and d['xmp']['rating'] == 4
+         and d['iptc']['caption'].startswith('Brücke') and 'raw' not in d['exif'] else 1)"
+stored=$(sqlite3 "$T/data/pictor.db" "SELECT COUNT(*) FROM image_features WHERE sha256 = '$TAGGED_SHA'")
+features=$("$PICTOR" info "$TAGGED" --json | python3 -c "import json, sys; print(len(json.load(sys.stdin)) - 1)")
+check "every extractor's answer is stored ($stored rows, $features extractors)" [ "$stored" = "$features" ]
+mv "$T/data/blobs/originals/${TAGGED_SHA:0:2}/$TAGGED_SHA" "$T/tagged.orig"
+request GET "/v1/images/$TAGGED_ID/info"
+check "with the original gone, info is answered from the stored results, unchanged" python3 -c "
+import json, sys
+a, b = json.load(open('$T/info1.json')), json.load(open('$T/body'))
+sys.exit(0 if a == b else 1)"
+request GET "/v1/images/$TAGGED_ID/info?raw=true"
+check "raw tag lists are not stored: they need the original (status $CODE)" [ "$CODE" -ge 400 ]
+mv "$T/tagged.orig" "$T/data/blobs/originals/${TAGGED_SHA:0:2}/$TAGGED_SHA"
+request GET "/v1/images/$TAGGED_ID/info?raw=true&features=iptc"
+check "raw=true adds the tag list" python3 -c "
+import json, sys
+d = json.load(open('$T/body'))
+sys.exit(0 if d['iptc']['raw']['Iptc.Application2.City'] == 'Utrecht' and 'xmp' not in d else 1)"
+request DELETE "/v1/images/$TAGGED_ID"
+check "deleting the last record forgets the stored results" \
+  [ "$(sqlite3 "$T/data/pictor.db" "SELECT COUNT(*) FROM image_features WHERE sha256 = '$TAGGED_SHA'")" = 0 ]
 request GET /healthz
 check "still serving" [ "$CODE" = 200 ]
 

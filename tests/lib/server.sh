@@ -21,7 +21,8 @@ stop_server() { kill "$PID"; wait "$PID" 2>/dev/null; }
 # request METHOD PATH [curl args...]: sets CODE; the body is in $T/body, the headers in $T/headers
 request() {
   local method=$1 path=$2; shift 2
-  CODE=$(curl -s -X "$method" -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@" "$URL$path")
+  # Bounded, so that a server that stops answering fails the test instead of hanging it.
+  CODE=$(curl -s -m 300 -X "$method" -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@" "$URL$path")
 }
 json() { python3 -c "import json,sys; d=json.load(open('$T/body')); print($1)"; }
 header() { grep -i "^$1:" "$T/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
@@ -33,5 +34,5 @@ expect_error() {  # STATUS CODE METHOD PATH [curl args]
 }
 # The value of a Prometheus sample, e.g. metric 'pictor_cache_lookups_total{result="miss"}' (0 when absent).
 metric() {
-  curl -s "$URL/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'
+  curl -s -m 30 "$URL/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'
 }

@@ -23,14 +23,6 @@ ErrorCode process_code(const std::vector<uint8_t>& input, const std::string& cha
   return out.ok() ? ErrorCode::kOk : out.status().code();
 }
 
-std::vector<uint8_t> encode_with_vips(const vips::VImage& image, const char* suffix) {
-  void* data = nullptr;
-  size_t size = 0;
-  image.write_to_buffer(suffix, &data, &size);
-  std::vector<uint8_t> bytes(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-  g_free(data);
-  return bytes;
-}
 
 std::vector<uint8_t> truncated(std::vector<uint8_t> bytes, double keep) {
   bytes.resize(static_cast<size_t>(bytes.size() * keep));
@@ -91,7 +83,7 @@ TEST_F(HostileInput, TruncatedImagesFailInsteadOfDecodingHalfAnImage) {
   const vips::VImage photo = small_photo();
   for (const char* suffix : {".png", ".webp", ".gif"}) {
     SCOPED_TRACE(suffix);
-    EXPECT_EQ(process_code(truncated(encode_with_vips(photo, suffix), 0.6), "flip"), ErrorCode::kCorruptImage);
+    EXPECT_EQ(process_code(truncated(testing::encode(photo, suffix), 0.6), "flip"), ErrorCode::kCorruptImage);
   }
   const auto heic = read_bytes(corpus_file("extra/heic-derived__life-q50.heic"));
   EXPECT_NE(process_code(truncated(heic, 0.5)), ErrorCode::kOk);
@@ -135,7 +127,7 @@ TEST_F(HostileInput, ProgressiveJpegOf749MegapixelsIsRefusedFromItsHeader) {
 }
 
 TEST_F(HostileInput, PngHeaderClaimingHugeSizeIsRefused) {
-  auto png = encode_with_vips(vips::VImage::black(8, 8), ".png");
+  auto png = testing::encode(vips::VImage::black(8, 8), ".png");
   // IHDR is the first chunk: length(4) "IHDR"(4) width(4) height(4) ... crc over type+data.
   ASSERT_EQ(std::memcmp(png.data() + 12, "IHDR", 4), 0);
   put_be32(png.data() + 16, 100000);
@@ -149,7 +141,7 @@ TEST_F(HostileInput, PngHeaderClaimingHugeSizeIsRefused) {
 
 TEST_F(HostileInput, DecompressionBombWithinLimitsStaysBoundedInMemory) {
   // 7000 x 7000 black pixels (49 MP, just under the limit) compress to a few hundred kilobytes.
-  const auto bomb = encode_with_vips(vips::VImage::black(7000, 7000, vips::VImage::option()->set("bands", 3)),
+  const auto bomb = testing::encode(vips::VImage::black(7000, 7000, vips::VImage::option()->set("bands", 3)),
                                      ".png[compression=9]");
   ASSERT_LT(bomb.size(), 1'000'000u);
   const long before = peak_rss_kb();
@@ -181,7 +173,7 @@ TEST_F(HostileInput, InputByteFrameAndTotalPixelLimits) {
 
 TEST_F(HostileInput, LoadersOutsideTheAllowListAreBlocked) {
   const vips::VImage photo = small_photo();
-  EXPECT_EQ(process_code(encode_with_vips(photo, ".tif"), "flip"), ErrorCode::kUnsupportedFormat);
+  EXPECT_EQ(process_code(testing::encode(photo, ".tif"), "flip"), ErrorCode::kUnsupportedFormat);
   const std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>";
   EXPECT_EQ(process_code({svg.begin(), svg.end()}, "flip"), ErrorCode::kUnsupportedFormat);
   const std::string pdf = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -192,7 +184,7 @@ TEST_F(HostileInput, LoadersOutsideTheAllowListAreBlocked) {
 
 TEST_F(HostileInput, FormatIsSniffedFromContentNotTheName) {
   // The engine never sees a file name; a PNG is a PNG whatever it is called.
-  const auto png = encode_with_vips(small_photo(), ".png");
+  const auto png = testing::encode(small_photo(), ".png");
   auto info = probe(png, {});
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->format, Format::kPng);

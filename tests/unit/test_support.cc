@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -28,6 +29,25 @@ std::string source_file(const std::string& relative) {
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+std::vector<uint8_t> encode(const vips::VImage& image, const char* suffix) {
+  void* data = nullptr;
+  size_t size = 0;
+  image.write_to_buffer(suffix, &data, &size);
+  std::vector<uint8_t> bytes(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  g_free(data);
+  return bytes;
+}
+
+std::string command_output(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r")) {
+    char buffer[4096];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    if (pclose(pipe) != 0) out.clear();
+  }
+  return out;
 }
 
 vips::VImage decode(const std::vector<uint8_t>& bytes) {

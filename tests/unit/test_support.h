@@ -18,6 +18,13 @@ std::string source_file(const std::string& relative);
 
 std::vector<uint8_t> read_bytes(const std::string& path);
 
+// Encodes with libvips' saver for `suffix` (".png", ".jpg[Q=50]", ...).
+std::vector<uint8_t> encode(const vips::VImage& image, const char* suffix);
+
+// stdout of a shell command, or "" when it cannot run or fails (stderr discarded): for tests
+// that compare with an independent tool when it is installed.
+std::string command_output(const std::string& command);
+
 // Decodes encoded bytes into an 8-bit image (for comparisons in tests only).
 vips::VImage decode(const std::vector<uint8_t>& bytes);
 
