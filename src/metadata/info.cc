@@ -25,6 +25,14 @@ vips::VImage to_srgb8(vips::VImage image) {
   return image;
 }
 
+std::vector<uint8_t> rgb_bytes(const vips::VImage& image) {
+  size_t size = 0;
+  void* data = image.write_to_memory(&size);
+  std::vector<uint8_t> out(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  g_free(data);
+  return out;
+}
+
 Result<vips::VImage> InfoInput::preview() const {
   if (preview_) return *preview_;
   preview_ = codecs::guard_vips(codecs::Stage::kLoad, [&]() -> Result<vips::VImage> {

@@ -12,11 +12,12 @@ namespace {
 
 using nlohmann::json;
 
-// Every value of `key`, in file order (IIM repeats a dataset for each value).
+// Every value of `key`, in file order (IIM repeats a dataset for each value), at most
+// kMaxRawTags of them.
 std::vector<std::string> values(const Exiv2::IptcData& iptc, const char* key) {
   std::vector<std::string> out;
   for (const Exiv2::Iptcdatum& datum : iptc) {
-    if (datum.key() != key) continue;
+    if (datum.key() != key || out.size() >= kMaxRawTags) continue;
     std::string text = datum_text(datum);
     if (!text.empty()) out.push_back(std::move(text));
   }

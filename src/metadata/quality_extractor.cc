@@ -14,15 +14,6 @@ using nlohmann::json;
 // Side of the native-resolution crop read for blocking: enough 8x8 blocks for a stable ratio.
 constexpr int kCropSide = 512;
 
-// Interleaved 8-bit RGB of an in-memory sRGB image.
-std::vector<uint8_t> rgb_bytes(const vips::VImage& image) {
-  size_t size = 0;
-  void* data = image.write_to_memory(&size);
-  std::vector<uint8_t> out(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-  g_free(data);
-  return out;
-}
-
 // Luma of a central crop at stored resolution and orientation, its origin on the 8x8 grid.
 Plane native_crop_luma(const InfoInput& in) {
   vips::VImage image = vips::VImage::new_from_buffer(

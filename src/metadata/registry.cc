@@ -11,6 +11,7 @@ std::span<const Extractor* const> extractors() {
       &iptc_extractor(),
       &quality_extractor(),
       &signatures_extractor(),
+      &themes_extractor(),
       &xmp_extractor(),
   };
   return all;

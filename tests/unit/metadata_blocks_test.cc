@@ -23,7 +23,6 @@ class MetadataBlocks : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(initialize().ok()); }
 };
 
-
 // exiftool prints a one-item list as a scalar and numbers as numbers: both sides as lists of text.
 std::vector<std::string> as_list(const json& value) {
   std::vector<std::string> out;
@@ -211,13 +210,86 @@ TEST_F(MetadataBlocks, HostileXmpGivesPartialResults) {
     const json& xmp = (*info)["xmp"];
     EXPECT_TRUE(xmp.is_object() || (*info)["errors"].contains("xmp"));
     if (xmp.is_object()) {
-      if (xmp.contains("rating")) EXPECT_NE(xmp["rating"], 9) << "9 is not a rating";
-      if (xmp.contains("subject")) EXPECT_LE(xmp["subject"].size(), 1000u);
-      if (xmp.contains("title")) EXPECT_LE(xmp["title"].get<std::string>().size(), 2048u);
-      if (xmp.contains("raw")) EXPECT_LE(xmp["raw"].size(), 1001u);
+      if (xmp.contains("rating")) {
+        EXPECT_NE(xmp["rating"], 9) << "9 is not a rating";
+      }
+      if (xmp.contains("subject")) {
+        EXPECT_LE(xmp["subject"].size(), 1000u);
+      }
+      if (xmp.contains("title")) {
+        EXPECT_LE(xmp["title"].get<std::string>().size(), 2048u);
+      }
+      if (xmp.contains("raw")) {
+        EXPECT_LE(xmp["raw"].size(), 1001u);
+      }
     }
     EXPECT_NO_THROW((void)info->dump());
   }
+}
+
+// A JPEG with `iim` (IPTC-IIM datasets) in a Photoshop APP13 segment, its 8BIM resource
+// claiming `resource_size` bytes (the real size when negative).
+std::vector<uint8_t> with_iptc(const std::vector<uint8_t>& jpeg, const std::string& iim,
+                               long resource_size = -1) {
+  std::string segment =
+      std::string("Photoshop 3.0") + '\0' + "8BIM" + '\x04' + '\x04' + '\0' + '\0';
+  const uint32_t size = resource_size < 0 ? iim.size() : uint32_t(resource_size);
+  for (int shift : {24, 16, 8, 0}) segment += char((size >> shift) & 0xFF);
+  segment += iim;
+  if (segment.size() % 2) segment += '\0';
+  const size_t length = segment.size() + 2;
+  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
+  out.insert(out.end(), {0xFF, 0xED, uint8_t(length >> 8), uint8_t(length & 0xFF)});
+  out.insert(out.end(), segment.begin(), segment.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+// One IIM dataset: tag marker, record 2, dataset number, 16-bit length, value.
+std::string dataset(int number, const std::string& value, int claimed_length = -1) {
+  const int length = claimed_length < 0 ? int(value.size()) : claimed_length;
+  return std::string{'\x1c', '\x02', char(number), char((length >> 8) & 0xFF),
+                     char(length & 0xFF)} +
+         value;
+}
+
+// Hostile IPTC: lengths past the end, an extended length of 4 GB, a resource claiming more than
+// the segment, 5000 keywords. Partial answers, bounded, the other extractors unaffected.
+TEST_F(MetadataBlocks, HostileIptcGivesPartialResults) {
+  const auto jpeg = read_bytes(corpus_file("photo/lomiri16__Bridge_by_Sander_Klootwijk.jpg"));
+  std::string many;
+  for (int i = 0; i < 5000; ++i) many += dataset(25, "k" + std::to_string(i));
+  const struct {
+    const char* name;
+    std::vector<uint8_t> bytes;
+  } cases[] = {
+      {"length past the end", with_iptc(jpeg, dataset(120, "short", 0x7FFF))},
+      {"4 GB extended length",
+       with_iptc(jpeg, dataset(120, "ok") + std::string{'\x1c', '\x02', 120, '\x80', '\x04', '\xff',
+                                                        '\xff', '\xff', '\xff'})},
+      {"resource larger than the segment", with_iptc(jpeg, dataset(120, "caption"), 1 << 30)},
+      {"5000 keywords", with_iptc(jpeg, dataset(120, "caption") + many)},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto info = extract_info(c.bytes, {{}, {"file", "iptc", "xmp", "exif"}, true});
+    ASSERT_TRUE(info.ok()) << info.status().message();
+    EXPECT_TRUE((*info)["file"].is_object());
+    const json& iptc = (*info)["iptc"];
+    EXPECT_TRUE(iptc.is_object() || (*info)["errors"].contains("iptc"));
+    if (iptc.is_object() && iptc.contains("keywords")) {
+      EXPECT_LE(iptc["keywords"].size(), 1000u);
+    }
+    if (iptc.is_object() && iptc.contains("raw")) {
+      EXPECT_LE(iptc["raw"].size(), 1001u);
+    }
+    EXPECT_NO_THROW((void)info->dump());
+  }
+  // The well-formed part of the last case is read.
+  auto many_keywords = extract_info(cases[3].bytes, {{}, {"iptc"}});
+  ASSERT_TRUE(many_keywords.ok());
+  EXPECT_EQ((*many_keywords)["iptc"]["caption"], "caption");
+  EXPECT_EQ((*many_keywords)["iptc"]["keywords"].size(), 1000u);
 }
 
 TEST(Text, CleanTextMakesValidBoundedUtf8) {
