@@ -12,6 +12,7 @@
 
 #include "core/digest.h"
 #include "core/mapped_file.h"
+#include "core/text.h"
 #include "pictor/metadata.h"
 
 namespace pictor::service {
@@ -51,6 +52,8 @@ Status add_tags(std::string_view text, std::vector<std::string>& tags) {
     const std::string tag = trim(text.substr(start, comma - start));
     start = comma + 1;
     if (tag.empty()) continue;
+    // Not quoted when it is not UTF-8: the message goes into a JSON answer.
+    if (!is_valid_utf8(tag)) return field_error("a tag is not valid UTF-8");
     if (tag.size() > 64 || has_control_characters(tag, false)) {
       return field_error(fmt::format("tag '{:.64}' must be 1 to 64 characters without control characters", tag));
     }
@@ -67,6 +70,8 @@ Result<UploadFields> parse_upload_fields(const Pairs& pairs) {
   for (const auto& [name, value] : pairs) {
     if (name == "title" || name == "caption") {
       const size_t limit = name == "title" ? 1000 : 10000;
+      // Stored and returned in JSON, so they must be text: invalid UTF-8 is refused, not mangled.
+      if (!is_valid_utf8(value)) return field_error(fmt::format("{} is not valid UTF-8", name));
       if (value.size() > limit || has_control_characters(value, name == "caption")) {
         return field_error(fmt::format("{} must be at most {} bytes without control characters", name, limit));
       }

@@ -45,6 +45,12 @@ expect_error 400 malformed_multipart POST /v1/images -F "title=only fields"
 expect_error 400 unknown_parameter POST /v1/images -F "file=@$EXIF" -F "colour=red"
 expect_error 400 invalid_value POST /v1/images -F "file=@$EXIF" -F "taken_at=last tuesday"
 expect_error 400 invalid_value POST "/v1/images?tags=$(python3 -c 'print("x"*65)')" --data-binary "@$EXIF"
+# Regression: fields that are not UTF-8 were stored as given and came back mangled in JSON.
+expect_error 400 invalid_value POST "/v1/images?title=Caf%E9" --data-binary "@$EXIF"
+expect_error 400 invalid_value POST /v1/images -F "file=@$EXIF" -F "tags=ok,$(printf 'bad\xff')"
+request POST "/v1/images?title=Caf%C3%A9" --data-binary "@$EXIF"
+check "a UTF-8 title is accepted and returned as is" [ "$CODE" = 201 -a "$(json "d['images'][0]['title']")" = "Café" ]
+request DELETE "/v1/images/$(json "d['images'][0]['id']")"  # the listing checks below count images
 # Every file failing: the first error's status, with each file's error.
 expect_error 415 unsupported_format POST /v1/images -F "file=@$T/notes.txt" -F "file=@$T/notes.txt"
 check "each failed file is listed" [ "$(json "len(d['errors'])")" = 2 ]
