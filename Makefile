@@ -39,11 +39,12 @@ demo:
 test: build corpus
 	@ctest --preset dev -j $(JOBS)
 
-# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, but the long corpus evaluations
+# (tests/slow_evaluations.txt), which `make test` runs.
 asan: setup corpus
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
-	@ctest --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS) -E '^($(shell paste -sd'|' tests/slow_evaluations.txt))$$'
 
 # Side-by-side benchmark against vipsthumbnail, ImageMagick, GraphicsMagick and sharp (see bench/README.md).
 bench: setup
