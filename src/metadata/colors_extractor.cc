@@ -46,12 +46,7 @@ class ColorsExtractor final : public Extractor {
     auto preview = in.preview();
     if (!preview.ok()) return preview.status();
     const vips::VImage& image = *preview;
-    // The pixels are read directly: hold the preview to its contract (packed 8-bit RGB).
-    if (image.bands() != 3 || image.format() != VIPS_FORMAT_UCHAR || !image.data())
-      return Result<json>(ErrorCode::kInternal, "colors: the preview is not 8-bit RGB in memory");
-    const size_t bytes = static_cast<size_t>(image.width()) * image.height() * 3;
-    const colors::RgbView full{std::span(static_cast<const uint8_t*>(image.data()), bytes),
-                               image.width(), image.height()};
+    const colors::RgbView full{rgb_pixels(image), image.width(), image.height()};
     const colors::RgbImage sample = colors::box_downsample(full, kSampleSide);
     const auto [nx, ny] = colors::blurhash_components(sample.width, sample.height);
     auto blurhash = colors::blurhash_encode(sample.view(), nx, ny);

@@ -46,8 +46,11 @@ struct InfoInput {
 // Any decoded image as 8-bit sRGB with exactly 3 bands: alpha flattened over white, grey
 // expanded (what the preview is; for extractors that read other views of the pixels).
 vips::VImage to_srgb8(vips::VImage image);
-// The pixels of an image (the preview, or one made by to_srgb8) as interleaved bytes.
-std::vector<uint8_t> rgb_bytes(const vips::VImage& image);
+// The interleaved pixels of an 8-bit 3-band image (the preview, or one made by to_srgb8), without
+// a copy: a view valid while the image lives. A lazy image is rendered into memory first. Throws
+// (as libvips does; extractors run under guard_vips) when rendering fails or the image is not
+// 8-bit 3-band.
+std::span<const uint8_t> rgb_pixels(const vips::VImage& image);
 
 class Extractor {
  public:

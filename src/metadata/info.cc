@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "codecs/source.h"
 #include "codecs/vips_adapter.h"
@@ -25,12 +26,13 @@ vips::VImage to_srgb8(vips::VImage image) {
   return image;
 }
 
-std::vector<uint8_t> rgb_bytes(const vips::VImage& image) {
-  size_t size = 0;
-  void* data = image.write_to_memory(&size);
-  std::vector<uint8_t> out(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-  g_free(data);
-  return out;
+std::span<const uint8_t> rgb_pixels(const vips::VImage& image) {
+  if (image.bands() != 3 || image.format() != VIPS_FORMAT_UCHAR) {
+    throw std::logic_error("rgb_pixels: the image is not 8-bit RGB");
+  }
+  const void* data = image.data();
+  if (!data) throw vips::VError();  // rendering failed: libvips' error buffer says why
+  return {static_cast<const uint8_t*>(data), size_t(image.width()) * image.height() * 3};
 }
 
 Result<vips::VImage> InfoInput::preview() const {

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "metadata/luma.h"
+
 namespace pictor::metadata {
 
 Plane luma(std::span<const uint8_t> rgb, int width, int height) {
-  Plane y{width, height, std::vector<float>(size_t(width) * height)};
-  for (size_t i = 0; i < y.pixels.size(); ++i) {
-    y.pixels[i] = 0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2];
-  }
-  return y;
+  return Plane{width, height, bt601_luma(rgb, width, height)};
 }
 
 double laplacian_variance(const Plane& y) {

@@ -18,7 +18,7 @@ struct Plane {
   float at(int x, int y) const { return pixels[size_t(y) * width + x]; }
 };
 
-// BT.601 luma of interleaved 8-bit RGB.
+// BT.601 luma of interleaved 8-bit RGB (metadata/luma.h) as a plane.
 Plane luma(std::span<const uint8_t> rgb, int width, int height);
 
 // Variance of the 4-neighbour Laplacian (Pech-Pacheco et al. 2000): high for crisp edges, low

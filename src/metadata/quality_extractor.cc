@@ -21,7 +21,7 @@ Plane native_crop_luma(const InfoInput& in) {
   const int w = std::min(kCropSide, image.width()), h = std::min(kCropSide, image.height());
   const int left = (image.width() - w) / 2 / 8 * 8, top = (image.height() - h) / 2 / 8 * 8;
   image = to_srgb8(image.crop(left, top, w, h));
-  return luma(rgb_bytes(image), w, h);
+  return luma(rgb_pixels(image), w, h);
 }
 
 json round2(double v) {
@@ -35,7 +35,7 @@ class QualityExtractor final : public Extractor {
   Result<json> extract(const InfoInput& in) const override {
     auto preview = in.preview();
     if (!preview.ok()) return preview.status();
-    const std::vector<uint8_t> rgb = rgb_bytes(*preview);
+    const std::span<const uint8_t> rgb = rgb_pixels(*preview);
     const Plane y = luma(rgb, preview->width(), preview->height());
     QualityComponents c;
     c.laplacian_variance = laplacian_variance(y);

@@ -108,15 +108,6 @@ std::string_view dihedral_name(Dihedral t) {
   return "?";
 }
 
-std::vector<float> luma_of_rgb(std::span<const uint8_t> rgb, int w, int h) {
-  std::vector<float> luma(static_cast<size_t>(w) * h);
-  for (size_t i = 0; i < luma.size(); ++i) {
-    const uint8_t* p = &rgb[i * 3];
-    luma[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-  }
-  return luma;
-}
-
 std::vector<float> area_resize(std::span<const float> in, int w, int h, int out_w, int out_h) {
   const Taps cols = area_taps(w, out_w), rows = area_taps(h, out_h);
   // Horizontal pass: h rows of out_w.

@@ -82,8 +82,6 @@ struct Signatures {
 
 // Row-major luma (0..255) of a w x h image; w, h >= 1.
 Signatures compute(std::span<const float> luma, int w, int h);
-// Luma of interleaved 8-bit RGB (3 bytes per pixel), row-major.
-std::vector<float> luma_of_rgb(std::span<const uint8_t> rgb, int w, int h);
 
 // The building blocks, exposed for tests and the benchmark.
 

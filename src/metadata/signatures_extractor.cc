@@ -3,6 +3,7 @@
 // `pictor similar` computes them through image_signatures().
 #include "codecs/vips_adapter.h"
 #include "metadata/extractor.h"
+#include "metadata/luma.h"
 #include "metadata/signatures.h"
 
 namespace pictor::metadata {
@@ -14,11 +15,8 @@ Result<signatures::Signatures> signatures_of(const InfoInput& in) {
   auto preview = in.preview();
   if (!preview.ok()) return preview.status();
   const vips::VImage& image = *preview;
-  // The preview is in memory, 8-bit, 3 bands, so its pixels are one interleaved RGB buffer.
   const int w = image.width(), h = image.height();
-  const auto* pixels = static_cast<const uint8_t*>(image.data());
-  const std::vector<float> luma =
-      signatures::luma_of_rgb({pixels, static_cast<size_t>(w) * h * 3}, w, h);
+  const std::vector<float> luma = bt601_luma(rgb_pixels(image), w, h);
   return signatures::compute(luma, w, h);
 }
 

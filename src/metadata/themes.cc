@@ -5,13 +5,10 @@
 #include <unordered_map>
 
 #include "metadata/colors.h"
+#include "metadata/luma.h"
 
 namespace pictor::metadata {
 namespace {
-
-float luma_of(const uint8_t* p) {
-  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-}
 
 uint32_t packed(const uint8_t* p) {
   return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2];
@@ -105,7 +102,7 @@ ThemeSignals theme_signals(std::span<const uint8_t> rgb, int width, int height) 
     const double chroma = std::hypot(lab.a, lab.b);
     chroma_sum += chroma;
     coloured += chroma > kColourChroma;
-    y[i] = luma_of(p);
+    y[i] = bt601_luma(p);
     luma_sum += y[i];
     dark += y[i] < 64;
     light += y[i] >= 170;

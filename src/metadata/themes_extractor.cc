@@ -30,7 +30,7 @@ class ThemesExtractor final : public Extractor {
     const int factor =
         (std::max(image.width(), image.height()) + kAnalysedSide - 1) / kAnalysedSide;
     if (factor > 1) image = image.shrink(factor, factor).cast(VIPS_FORMAT_UCHAR);
-    const ThemeSignals s = theme_signals(rgb_bytes(image), image.width(), image.height());
+    const ThemeSignals s = theme_signals(rgb_pixels(image), image.width(), image.height());
     std::vector<ThemeScore> scores = score_themes(s);
     json all = json::object(), labels = json::array();
     for (const ThemeScore& t : scores) all[t.name] = round3(t.confidence);

@@ -8,7 +8,6 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <map>
 
 #include "core/digest.h"
 #include "core/mapped_file.h"
@@ -265,8 +264,7 @@ Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record, co
                                           bool raw_tags) {
   nlohmann::json answer = nlohmann::json::object(), errors = nlohmann::json::object();
   auto stored = index_->features(record.sha256);
-  std::vector<std::string> missing;
-  std::map<std::string, InfoFeature> computed;  // extractors run now, by name
+  std::vector<InfoFeature> missing;  // extractors to run now
   for (const InfoFeature& feature : info_feature_list()) {
     if (!features.empty() && std::find(features.begin(), features.end(), feature.name) == features.end()) continue;
     const storage::StoredFeature* hit = nullptr;
@@ -277,8 +275,7 @@ Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record, co
     }
     const auto value = hit ? nlohmann::json::parse(hit->value, nullptr, false) : nlohmann::json();
     if (!hit || value.is_discarded()) {
-      missing.push_back(feature.name);
-      computed[feature.name] = feature;
+      missing.push_back(feature);
     } else if (hit->ok) {
       answer[feature.name] = value;
     } else {
@@ -289,14 +286,16 @@ Result<nlohmann::json> ImageService::info(const storage::ImageRecord& record, co
   if (!missing.empty()) {
     auto bytes = original(record);
     if (!bytes.ok()) return bytes.status();
-    auto fresh = extract_info(*bytes, {config_.limits, missing, raw_tags});
+    std::vector<std::string> names;
+    for (const InfoFeature& feature : missing) names.push_back(feature.name);
+    auto fresh = extract_info(*bytes, {config_.limits, names, raw_tags});
     if (!fresh.ok()) return fresh.status();
-    for (const std::string& name : missing) {
-      const nlohmann::json& fresh_errors = (*fresh)["errors"];
+    const nlohmann::json& fresh_errors = (*fresh)["errors"];
+    for (const InfoFeature& feature : missing) {
+      const std::string& name = feature.name;
       const bool ok = !fresh_errors.contains(name);
       answer[name] = (*fresh)[name];
       if (!ok) errors[name] = fresh_errors[name];
-      const InfoFeature& feature = computed[name];
       if ((raw_tags && feature.lists_raw_tags) || (!ok && transient(errors[name].value("code", "")))) continue;
       // A failed store costs only a recomputation on the next request.
       (void)index_->put_feature(record.sha256,
