@@ -55,6 +55,34 @@ struct PyramidConfig {
   int quality = 90;  // JPEG quality of the masters (4:4:4); alpha images use WebP
 };
 
+// Background analyses (POST /v1/analyses, docs/analyses.md): the durable queue, its workers and
+// the signed callbacks.
+struct JobsConfig {
+  int workers = 1;              // analysis threads inside `pictor serve` (0: leave it to `pictor worker`)
+  int batch_size = 8;           // jobs of the same features a worker takes at once
+  int max_images = 1000;        // images in one POST /v1/analyses
+  int max_attempts = 5;         // runs of one job (a worker that died counts) before it fails
+  int64_t lease_ms = 60000;     // a running job whose worker stops renewing this long is taken again
+  int64_t poll_ms = 1000;       // how often idle workers look for work submitted elsewhere
+  // Waits between callback attempts (the attempt after the last wait is the last one); each wait
+  // is jittered by +-20 %. The default spans about 3 days over 13 attempts.
+  std::vector<int64_t> retry_delays_ms = {30000,    60000,    300000,   900000,   1800000,  3600000,
+                                          7200000,  14400000, 28800000, 43200000, 86400000, 86400000};
+  int delivery_threads = 4;
+  int64_t callback_timeout_ms = 10000;
+  int64_t fetch_timeout_ms = 30000;       // downloading a job's source URL
+  std::vector<std::string> on_upload;     // features analysed in the background for every upload
+  std::string on_upload_callback;         // where those analyses are posted ("" = none)
+  std::string callback_secret;            // "" = generated into DATA/callback_secret on first start
+  int64_t retention_hours = 168;          // finished jobs, their deliveries and Idempotency-Keys
+};
+
+// Outgoing connections (remote sources, callbacks).
+struct NetConfig {
+  // Addresses or CIDR blocks that may be reached although private, loopback or link-local.
+  std::vector<std::string> allow_hosts;
+};
+
 struct Config {
   Limits limits;
   EngineConfig engine;
@@ -63,7 +91,14 @@ struct Config {
   ServerConfig server;
   CacheConfig cache;
   PyramidConfig pyramid;
+  JobsConfig jobs;
+  NetConfig net;
 };
+
+// "250ms", "30s", "5m", "2h", "3d" (a bare number is seconds) in milliseconds.
+Result<int64_t> parse_duration(std::string_view text);
+// "1m30s"-style text of a duration in milliseconds, for help and logs.
+std::string format_duration(int64_t ms);
 
 // One documented setting, for `pictor serve --help` and docs.
 struct SettingDoc {

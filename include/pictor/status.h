@@ -43,6 +43,9 @@ enum class ErrorCode {
   kSignatureExpired,    // a signed URL past its expiry
   kPresetsOnly,         // arbitrary chains are refused; use a named type
   kNotReady,            // draining or storage unavailable (readiness)
+  kConflict,            // the resource's state forbids it (an Idempotency-Key reused with another body...)
+  kForbiddenAddress,    // a URL whose host is a private, loopback or link-local address (SSRF)
+  kFetchFailed,         // a remote URL could not be fetched (connection, status, redirects)
   // The environment.
   kTimeout,
   kIoError,

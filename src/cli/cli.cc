@@ -47,6 +47,13 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0.001, 3600.0));
   serve_cmd->footer(settings_help());
 
+  WorkerArgs worker;
+  CLI::App* worker_cmd = app.add_subcommand(
+      "worker", "Run analysis jobs (POST /v1/analyses) from the queue in --data, beside or instead of pictor serve");
+  worker_cmd->add_option("--data", worker.data_dir, "data directory shared with pictor serve [server.data]");
+  worker_cmd->add_option("--workers", worker.workers, "analysis threads [jobs.workers]")->check(CLI::Range(1, 256));
+  worker_cmd->footer(settings_help());
+
   UploadArgs upload;
   bool upload_quiet = false;
   CLI::App* upload_cmd = app.add_subcommand(
@@ -105,6 +112,7 @@ int run(int argc, char** argv) {
   }
   if (*serve_cmd) return serve_command(serve, *config);
   if (*sign_cmd) return sign_command(sign, *config);
+  if (*worker_cmd) return worker_command(worker, *config);
   if (*upload_cmd) {
     upload.progress = !upload_quiet;
     return upload_command(upload);

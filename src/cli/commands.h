@@ -26,6 +26,12 @@ struct ServeArgs {
   std::optional<double> timeout_seconds;
 };
 
+// `pictor worker`: analysis jobs from the queue in --data, without the HTTP service.
+struct WorkerArgs {
+  std::optional<std::string> data_dir;
+  std::optional<int> workers;  // jobs.workers
+};
+
 struct UploadArgs {
   std::vector<std::string> paths;  // files and directories
   std::string server = "http://127.0.0.1:8080";
@@ -55,6 +61,7 @@ struct SimilarArgs {
 int convert_command(const ConvertArgs& args, const Config& config);
 int serve_command(const ServeArgs& args, const Config& config);
 int upload_command(const UploadArgs& args);
+int worker_command(const WorkerArgs& args, const Config& config);
 int sign_command(const SignArgs& args, const Config& config);
 // The settings table printed by `pictor serve --help`.
 std::string settings_help();

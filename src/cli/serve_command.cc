@@ -52,7 +52,16 @@ int serve_command(const ServeArgs& args, const Config& file_config) {
   if (!init.ok()) return report_error(init);
   auto service = service::ImageService::open(config, server.data_dir);
   if (!service.ok()) return report_error(service.status());
-  Status status = http::serve(**service, options);
+  auto analyses = service::AnalysisService::open(**service, server.data_dir);
+  if (!analyses.ok()) return report_error(analyses.status());
+  // The analysis workers and callback senders run beside the HTTP workers (jobs.workers = 0
+  // leaves analyses to `pictor worker` processes; callbacks are still sent from here).
+  jobs::Runner runner((*analyses)->store(), **analyses, (*analyses)->runner_options());
+  (*analyses)->on_submit([&runner] { runner.wake(); });
+  (*analyses)->set_runner_counters(&runner.counters());
+  runner.start();
+  Status status = http::serve(**service, analyses->get(), options);
+  runner.stop();  // after the drain: running jobs finish, claimed ones go back to the queue
   return status.ok() ? 0 : report_error(status);
 }
 

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "pictor/chain.h"
+#include "pictor/info.h"
 
 namespace pictor {
 namespace {
@@ -94,6 +95,41 @@ Setting strings(std::string section, std::string key, std::vector<std::string>& 
   return s;
 }
 
+// A list of durations ("1s,2s,5s"), stored in milliseconds.
+Setting durations(std::string section, std::string key, std::vector<int64_t>& field, std::string help) {
+  Setting s = make_setting(std::move(section), std::move(key), std::move(help), Kind::kStrings);
+  s.set = [&field, name = s.section + "." + s.key](const Value& value) {
+    std::vector<int64_t> parsed;
+    for (const std::string& item : std::get<std::vector<std::string>>(value)) {
+      auto ms = parse_duration(item);
+      if (!ms.ok()) return Status(ErrorCode::kConfigError, fmt::format("{}: {}", name, ms.status().message()));
+      parsed.push_back(*ms);
+    }
+    field = std::move(parsed);
+    return Status::Ok();
+  };
+  s.show = [&field] {
+    std::vector<std::string> items;
+    for (int64_t ms : field) items.push_back(format_duration(ms));
+    return "\"" + fmt::format("{}", fmt::join(items, ",")) + "\"";
+  };
+  return s;
+}
+
+// A list of info feature names ("exif,signatures").
+Setting feature_names(std::string section, std::string key, std::vector<std::string>& field, std::string help) {
+  Setting s = strings(std::move(section), std::move(key), field, std::move(help));
+  s.set = [&field, name = s.section + "." + s.key](const Value& value) {
+    const auto& items = std::get<std::vector<std::string>>(value);
+    auto parsed = parse_features(fmt::format("{}", fmt::join(items, ",")));
+    if (!parsed.ok()) return Status(ErrorCode::kConfigError, fmt::format("{}: {}", name, parsed.status().message()));
+    field = items;
+    return Status::Ok();
+  };
+  s.show = [&field] { return "\"" + fmt::format("{}", fmt::join(field, ",")) + "\""; };
+  return s;
+}
+
 std::vector<Setting> settings(Config& c) {
   constexpr int64_t kMaxI64 = INT64_MAX;
   ServerConfig& sv = c.server;
@@ -127,6 +163,21 @@ std::vector<Setting> settings(Config& c) {
       number("pyramid", "large", c.pyramid.large, 256, 16384, "shorter edge of the large master"),
       number("pyramid", "small", c.pyramid.small, 64, 16384, "shorter edge of the small master"),
       number("pyramid", "quality", c.pyramid.quality, 50, 100, "JPEG quality of the masters"),
+      number("jobs", "workers", c.jobs.workers, 0, 256, "analysis threads in pictor serve (0: only pictor worker runs jobs)"),
+      number("jobs", "batch_size", c.jobs.batch_size, 1, 1000, "jobs of the same features a worker takes at once"),
+      number("jobs", "max_images", c.jobs.max_images, 1, 100000, "images in one POST /v1/analyses"),
+      number("jobs", "max_attempts", c.jobs.max_attempts, 1, 100, "runs of a job (crashed workers count) before it fails"),
+      number("jobs", "lease_ms", c.jobs.lease_ms, 500, 86400000, "a running job not renewed this long is taken by another worker"),
+      number("jobs", "poll_ms", c.jobs.poll_ms, 10, 600000, "how often idle workers look for work queued elsewhere"),
+      durations("jobs", "retry_delays", c.jobs.retry_delays_ms, "waits between callback attempts (each +-20 % jitter), e.g. 1s,2s,5s"),
+      number("jobs", "delivery_threads", c.jobs.delivery_threads, 1, 256, "callbacks sent at once"),
+      number("jobs", "callback_timeout_ms", c.jobs.callback_timeout_ms, 100, 600000, "time a callback receiver has to answer"),
+      number("jobs", "fetch_timeout_ms", c.jobs.fetch_timeout_ms, 100, 3600000, "time to download a job's source URL"),
+      feature_names("jobs", "on_upload", c.jobs.on_upload, "features analysed in the background for every upload (none by default)"),
+      text("jobs", "on_upload_callback", c.jobs.on_upload_callback, {}, "callback URL for the upload analyses (empty: none)"),
+      text("jobs", "callback_secret", c.jobs.callback_secret, {}, "signs callbacks; empty: generated into DATA/callback_secret"),
+      number("jobs", "retention_hours", c.jobs.retention_hours, 1, 87600, "finished jobs and Idempotency-Keys are kept this long"),
+      strings("net", "allow_hosts", c.net.allow_hosts, "addresses/CIDRs outgoing requests may reach although private or loopback"),
   };
 }
 
@@ -223,6 +274,32 @@ Status read_types(const toml::table& table, std::string_view origin, Config& con
 }
 
 }  // namespace
+
+Result<int64_t> parse_duration(std::string_view text) {
+  auto bad = [&] {
+    return Result<int64_t>(ErrorCode::kConfigError,
+                           fmt::format("'{:.40}' is not a duration (e.g. 250ms, 30s, 5m, 2h, 3d)", text));
+  };
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return bad();
+  const int64_t number = std::stoll(std::string(text.substr(0, digits)));
+  const std::string_view unit = text.substr(digits);
+  constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1}, {"", 1000}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit == name) return number * scale;
+  }
+  return bad();
+}
+
+std::string format_duration(int64_t ms) {
+  constexpr std::pair<const char*, int64_t> kUnits[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
+  for (const auto& [name, scale] : kUnits) {
+    if (ms >= scale && ms % scale == 0) return fmt::format("{}{}", ms / scale, name);
+  }
+  return fmt::format("{}ms", ms);
+}
 
 Result<Config> parse_config(std::string_view toml_text, std::string_view origin) {
   Config config;

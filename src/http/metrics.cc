@@ -45,6 +45,18 @@ struct Metrics::Impl {
   prometheus::Gauge& in_flight =
       BuildGauge().Name("pictor_requests_in_flight").Help("Requests between header and response").Register(*registry).Add({});
 
+  prometheus::Family<prometheus::Gauge>& jobs =
+      BuildGauge().Name("pictor_jobs").Help("Analysis jobs in the queue by state").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& deliveries =
+      BuildGauge().Name("pictor_callback_deliveries").Help("Callback deliveries by state (dead: gave up)").Register(*registry);
+  prometheus::Family<prometheus::Counter>& runs =
+      BuildCounter().Name("pictor_job_runs_total").Help("Job runs finished by this process, by outcome").Register(*registry);
+  prometheus::Family<prometheus::Counter>& attempts =
+      BuildCounter().Name("pictor_callback_attempts_total").Help("Callback attempts by this process, by outcome").Register(*registry);
+  prometheus::Counter& upload_analyses_lost =
+      BuildCounter().Name("pictor_upload_analyses_not_queued_total").Help("Uploads whose background analysis could not be queued").Register(*registry).Add({});
+  std::unordered_map<std::string, int64_t> last_runner;  // counters catch up at scrape time
+
   prometheus::Histogram& phase(const std::string& name) { return phases.Add({{"phase", name}}, latency_buckets()); }
 
   std::mutex mutex;  // guards `last` (counters catch up with cache stats at scrape time)
@@ -93,6 +105,33 @@ void Metrics::render(const Timings& t) {
 
 void Metrics::set_queue_depth(size_t depth) { impl_->queue_depth.Set(static_cast<double>(depth)); }
 void Metrics::add_in_flight(int delta) { impl_->in_flight.Increment(delta); }
+
+void Metrics::upload_analysis_not_queued() { impl_->upload_analyses_lost.Increment(); }
+
+void Metrics::jobs(const jobs::QueueCounts& q, const jobs::RunnerCounters* runner) {
+  std::lock_guard lock(impl_->mutex);
+  const std::pair<const char*, int64_t> states[] = {{"queued", q.queued},       {"running", q.running},
+                                                    {"succeeded", q.succeeded}, {"failed", q.failed},
+                                                    {"canceled", q.canceled}};
+  for (const auto& [name, n] : states) impl_->jobs.Add({{"state", name}}).Set(static_cast<double>(n));
+  impl_->deliveries.Add({{"state", "pending"}}).Set(static_cast<double>(q.deliveries_pending));
+  impl_->deliveries.Add({{"state", "delivered"}}).Set(static_cast<double>(q.deliveries_delivered));
+  impl_->deliveries.Add({{"state", "dead"}}).Set(static_cast<double>(q.deliveries_dead));
+  if (!runner) return;
+  auto catch_up = [&](prometheus::Family<prometheus::Counter>& family, const char* outcome, int64_t now) {
+    int64_t& before = impl_->last_runner[std::string(family.GetName()) + outcome];
+    prometheus::Counter& counter = family.Add({{"outcome", outcome}});
+    if (now > before) counter.Increment(static_cast<double>(now - before));
+    before = now;
+  };
+  catch_up(impl_->runs, "succeeded", runner->runs_succeeded);
+  catch_up(impl_->runs, "failed", runner->runs_failed);
+  catch_up(impl_->runs, "retried", runner->runs_retried);
+  catch_up(impl_->runs, "lease_lost", runner->leases_lost);
+  catch_up(impl_->attempts, "delivered", runner->deliveries_ok);
+  catch_up(impl_->attempts, "failed", runner->deliveries_failed);
+  catch_up(impl_->attempts, "dead", runner->deliveries_dead);
+}
 
 std::string Metrics::scrape(const cache::Stats& s) {
   {

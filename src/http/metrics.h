@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "cache/cache.h"
+#include "jobs/job_store.h"
+#include "jobs/runner.h"
 #include "pictor/engine.h"
 
 namespace prometheus {
@@ -29,6 +31,11 @@ class Metrics {
   void render(const Timings& timings);
   void set_queue_depth(size_t depth);
   void add_in_flight(int delta);
+
+  // An upload stored whose background analysis could not be queued.
+  void upload_analysis_not_queued();
+  // The analysis queue's contents and what this process's runner did (null: no runner here).
+  void jobs(const jobs::QueueCounts& queue, const jobs::RunnerCounters* runner);
 
   // The text exposition, with the cache counters brought up to date from `stats`.
   std::string scrape(const cache::Stats& stats);

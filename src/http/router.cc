@@ -12,6 +12,7 @@
 #include "http/auth.h"
 #include "http/multipart.h"
 #include "http/openapi.h"
+#include "http/responses.h"
 #include "pictor/metadata.h"
 
 namespace pictor::http {
@@ -19,75 +20,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using json = nlohmann::json;
-
-Response json_response(unsigned status, const json& body) {
-  // Client-supplied text (file names, fields) may not be UTF-8: replace, never throw.
-  const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  Response res{static_cast<bhttp::status>(status), 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body().assign(text.begin(), text.end());
-  return res;
-}
-
-json error_json(const Status& status) {
-  return {{"code", error_code_name(status.code())}, {"message", status.message()}};
-}
-
-std::string percent_decode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i] == '+' ? ' ' : in[i];
-    }
-  }
-  return out;
-}
-
-struct Target {
-  std::string path;
-  service::Pairs query;
-  std::optional<std::string> param(std::string_view key) const {
-    for (const auto& [k, v] : query) {
-      if (k == key) return v;
-    }
-    return std::nullopt;
-  }
-  // The first parameter not in `known`, if any.
-  std::optional<std::string> unknown(std::initializer_list<std::string_view> known) const {
-    for (const auto& [k, v] : query) {
-      if (std::find(known.begin(), known.end(), k) == known.end()) return k;
-    }
-    return std::nullopt;
-  }
-};
-
-Target parse_target(std::string_view target) {
-  Target t;
-  const size_t q = target.find('?');
-  t.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return t;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (!pair.empty()) {
-      t.query.emplace_back(percent_decode(pair.substr(0, eq)),
-                           eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-  return t;
-}
-
-Routed failed(std::string route, const Status& status) {
-  return Routed{error_response(status), std::move(route), "", std::string(error_code_name(status.code()))};
-}
 
 json record_json(const storage::ImageRecord& r) {
   json masters = json::array();
@@ -109,10 +41,6 @@ json record_json(const storage::ImageRecord& r) {
           {"caption", r.caption},
           {"tags", r.tags},
           {"masters", masters}};
-}
-
-Status unknown_parameter(const std::string& name) {
-  return {ErrorCode::kUnknownParameter, fmt::format("unknown query parameter '{:.40}'", name)};
 }
 
 // The output format for format=auto: AVIF, then WebP, when the client accepts them (an
@@ -152,10 +80,6 @@ Status write_part(std::span<const uint8_t> bytes, const std::string& path) {
 
 }  // namespace
 
-Response error_response(const Status& status) {
-  return json_response(static_cast<unsigned>(http_status(status.code())), {{"error", error_json(status)}});
-}
-
 Routed Router::handle(const Request& request) {
   try {
     return route(request);
@@ -178,6 +102,9 @@ Routed Router::route(const Request& request) {
   }
   if (target.path == "/metrics" && read) {
     Routed r{Response{bhttp::status::ok, 11}, "metrics", "", ""};
+    if (analyses_) {
+      if (auto counts = analyses_->counts(); counts.ok()) metrics_.jobs(*counts, analyses_->runner_counters());
+    }
     const std::string text = metrics_.scrape(service_.cache_stats());
     r.response.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     r.response.body().assign(text.begin(), text.end());
@@ -190,6 +117,8 @@ Routed Router::route(const Request& request) {
     r.response.body().assign(text.begin(), text.end());
     return r;
   }
+  if (target.path == "/v1/analyses" || target.path.starts_with("/v1/analyses/")) return analyses(request);
+  if (target.path == "/v1/callback-secret") return callback_secret(request);
   if (target.path == "/v1/images") {
     if (m == "POST") return upload(request);
     if (read) return list(request);
@@ -212,7 +141,12 @@ Routed Router::upload(const Request& request) {
   auto upload_one = [&](const std::string& temp, const service::UploadFields& fields, size_t index,
                         const std::optional<std::string>& filename) {
     auto record = service_.upload_file(temp, fields);
-    if (record.ok()) return images.push_back(record_json(*record));
+    if (record.ok()) {
+      // The upload is stored; its background analysis (jobs.on_upload) failing to queue must not
+      // undo that: the image can still be analysed on request.
+      if (analyses_ && !analyses_->analyse_upload(*record).ok()) metrics_.upload_analysis_not_queued();
+      return images.push_back(record_json(*record));
+    }
     json entry = {{"index", index}, {"error", error_json(record.status())}};
     if (filename) entry["filename"] = *filename;
     errors.push_back(entry);

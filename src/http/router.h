@@ -12,6 +12,7 @@
 
 #include "http/metrics.h"
 #include "pictor/config.h"
+#include "service/analysis_service.h"
 #include "service/image_service.h"
 
 namespace pictor::http {
@@ -22,7 +23,7 @@ using Response = boost::beast::http::response<boost::beast::http::vector_body<ui
 struct Request {
   std::string method;  // "GET"...
   std::string target;  // raw path and query
-  std::string if_none_match, accept, authorization, api_key, content_type;
+  std::string if_none_match, accept, authorization, api_key, content_type, idempotency_key;
   std::string body_path;  // POST bodies: the file the body was streamed into
   bool loopback_listener = false;
   bool draining = false;  // the server is shutting down (readiness says so)
@@ -37,8 +38,10 @@ struct Routed {
 
 class Router {
  public:
-  Router(service::ImageService& service, Metrics& metrics, std::chrono::milliseconds timeout)
-      : service_(service), metrics_(metrics), timeout_(timeout) {}
+  // `analyses` may be null: the analysis routes then answer 404.
+  Router(service::ImageService& service, service::AnalysisService* analyses, Metrics& metrics,
+         std::chrono::milliseconds timeout)
+      : service_(service), analyses_(analyses), metrics_(metrics), timeout_(timeout) {}
 
   Routed handle(const Request& request);
 
@@ -65,8 +68,13 @@ class Router {
   Routed derivative(const Request& request, const storage::ImageRecord& record, const std::string& chain_text,
                     bool is_type);
   Routed original(const Request& request, const storage::ImageRecord& record);
+  // POST/GET /v1/analyses, GET/DELETE /v1/analyses/{id}, POST /v1/analyses/{id}/redeliver,
+  // GET /v1/callback-secret (analyses_routes.cc).
+  Routed analyses(const Request& request);
+  Routed callback_secret(const Request& request);
 
   service::ImageService& service_;
+  service::AnalysisService* analyses_;
   Metrics& metrics_;
   const std::chrono::milliseconds timeout_;
   std::mutex memo_mutex_;

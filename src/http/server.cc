@@ -184,6 +184,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.authorization = std::string(req[bhttp::field::authorization]);
     request_.api_key = std::string(req["X-Api-Key"]);
     request_.content_type = std::string(req[bhttp::field::content_type]);
+    request_.idempotency_key = std::string(req["Idempotency-Key"]);
     request_.loopback_listener = loopback_;
     request_id_ = std::string(req["X-Request-Id"]).substr(0, 64);
     if (request_id_.empty()) request_id_ = new_request_id();
@@ -356,11 +357,11 @@ void wait_for_drain(asio::steady_timer& timer, Shared& shared, Clock::time_point
 
 }  // namespace
 
-Status serve(service::ImageService& service, const ServerOptions& options) {
+Status serve(service::ImageService& service, service::AnalysisService* analyses, const ServerOptions& options) {
   // Declared before the io_context: sessions still queued in it when it is destroyed use them.
   Metrics metrics;
   AccessLog log(options.log_format);
-  Router router(service, metrics, options.timeout);
+  Router router(service, analyses, metrics, options.timeout);
   Shared shared{router, nullptr, metrics, log, service};
 
   asio::io_context io{options.io_threads};

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pictor/status.h"
+#include "service/analysis_service.h"
 #include "service/image_service.h"
 
 namespace pictor::http {
@@ -24,6 +25,7 @@ struct ServerOptions {
 
 // Runs until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish (up to
 // `drain`) and returns. Prints the URL once listening. Fails when it cannot listen.
-Status serve(service::ImageService& service, const ServerOptions& options);
+// `analyses` (may be null) serves the analysis routes; its jobs run elsewhere (jobs::Runner).
+Status serve(service::ImageService& service, service::AnalysisService* analyses, const ServerOptions& options);
 
 }  // namespace pictor::http

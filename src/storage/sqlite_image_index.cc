@@ -4,6 +4,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "storage/sqlite_db.h"
 #include "storage/storage.h"
 
 namespace pictor::storage {
@@ -102,51 +103,27 @@ std::vector<Master> parse_masters(const std::string& text) {
   return out;
 }
 
-// A prepared statement that finalises itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& sql) { sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& text(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.c_str(), -1, SQLITE_TRANSIENT); return *this; }
-  Statement& integer(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-  Statement& null(int i) { sqlite3_bind_null(stmt_, i); return *this; }
-  int step() { return stmt_ ? sqlite3_step(stmt_) : SQLITE_ERROR; }
-
-  std::string column_text(int col) const {
-    const unsigned char* t = sqlite3_column_text(stmt_, col);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-  int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool column_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
-  // Reads a row selected with kColumns.
-  ImageRecord record() const {
-    ImageRecord r;
-    r.id = column_text(0);
-    r.sha256 = column_text(1);
-    r.md5 = column_text(2);
-    r.format = format_from_name(column_text(3)).value_or(Format::kUnknown);
-    r.width = static_cast<int>(column_int(4));
-    r.height = static_cast<int>(column_int(5));
-    r.frames = static_cast<int>(column_int(6));
-    r.bytes = static_cast<uint64_t>(column_int(7));
-    r.created_at = column_int(8);
-    r.orientation = static_cast<int>(column_int(9));
-    r.has_alpha = column_int(10) != 0;
-    r.title = column_text(11);
-    r.caption = column_text(12);
-    r.tags = split(column_text(13), ',');
-    if (!column_null(14)) r.taken_at = column_int(14);
-    r.masters = parse_masters(column_text(15));
-    return r;
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
+// Reads a row selected with kColumns.
+ImageRecord read_record(const Statement& stmt) {
+  ImageRecord r;
+  r.id = stmt.column_text(0);
+  r.sha256 = stmt.column_text(1);
+  r.md5 = stmt.column_text(2);
+  r.format = format_from_name(stmt.column_text(3)).value_or(Format::kUnknown);
+  r.width = static_cast<int>(stmt.column_int(4));
+  r.height = static_cast<int>(stmt.column_int(5));
+  r.frames = static_cast<int>(stmt.column_int(6));
+  r.bytes = static_cast<uint64_t>(stmt.column_int(7));
+  r.created_at = stmt.column_int(8);
+  r.orientation = static_cast<int>(stmt.column_int(9));
+  r.has_alpha = stmt.column_int(10) != 0;
+  r.title = stmt.column_text(11);
+  r.caption = stmt.column_text(12);
+  r.tags = split(stmt.column_text(13), ',');
+  if (!stmt.column_null(14)) r.taken_at = stmt.column_int(14);
+  r.masters = parse_masters(stmt.column_text(15));
+  return r;
+}
 
 // Cursor text "time.id" (both parts checked before use).
 std::optional<std::pair<int64_t, std::string>> parse_cursor(const std::string& cursor) {
@@ -205,7 +182,7 @@ class SqliteImageIndex final : public ImageIndex {
     stmt.integer(7, q.limit + 1);  // one more tells whether there is a next page
     ImagePage page;
     int rc;
-    while ((rc = stmt.step()) == SQLITE_ROW) page.images.push_back(stmt.record());
+    while ((rc = stmt.step()) == SQLITE_ROW) page.images.push_back(read_record(stmt));
     if (rc != SQLITE_DONE) return failure<ImagePage>("list");
     if (static_cast<int>(page.images.size()) > q.limit) {
       page.images.pop_back();
@@ -297,7 +274,7 @@ class SqliteImageIndex final : public ImageIndex {
   Result<std::optional<ImageRecord>> find_locked(const std::string& id) {
     Statement stmt(db_, fmt::format("SELECT {} FROM images WHERE id = ?", kColumns));
     const int rc = stmt.text(1, id).step();
-    if (rc == SQLITE_ROW) return std::optional<ImageRecord>(stmt.record());
+    if (rc == SQLITE_ROW) return std::optional<ImageRecord>(read_record(stmt));
     if (rc != SQLITE_DONE) return failure<std::optional<ImageRecord>>("find");
     return std::optional<ImageRecord>();
   }
@@ -353,22 +330,32 @@ SourceInfo ImageRecord::source_info() const {
   return s;
 }
 
-Result<std::unique_ptr<ImageIndex>> open_sqlite_index(const std::string& path) {
+Result<sqlite3*> open_sqlite(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Result<std::unique_ptr<ImageIndex>>(ErrorCode::kIoError, fmt::format("open {}: {}", path, message));
+    return Result<sqlite3*>(ErrorCode::kIoError, fmt::format("open {}: {}", path, message));
   }
-  // WAL + synchronous=FULL: a committed upload survives a crash of the process or the machine.
+  // WAL + synchronous=FULL: a commit survives a crash of the process or the machine.
   Status status = run_script(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;", path);
-  if (status.ok()) status = migrate(db, path);
   if (!status.ok()) {
     sqlite3_close(db);
     return status;
   }
-  return std::unique_ptr<ImageIndex>(new SqliteImageIndex(db));
+  return db;
+}
+
+Result<std::unique_ptr<ImageIndex>> open_sqlite_index(const std::string& path) {
+  auto db = open_sqlite(path);
+  if (!db.ok()) return db.status();
+  Status status = migrate(*db, path);
+  if (!status.ok()) {
+    sqlite3_close(*db);
+    return status;
+  }
+  return std::unique_ptr<ImageIndex>(new SqliteImageIndex(*db));
 }
 
 }  // namespace pictor::storage
