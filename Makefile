@@ -9,7 +9,7 @@ CORPUS ?= .cache/corpus-test
 DEMO_OUT ?= data/demo
 PICTOR := build/dev/pictor
 
-.PHONY: run test setup build corpus demo asan bench bench-http bench-info bench-signatures docs format clean
+.PHONY: run test setup build corpus demo asan bench bench-http bench-info bench-jobs bench-signatures docs format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -61,6 +61,14 @@ bench-info: setup
 	@cmake --build build/release -j $(JOBS) --target pictor pictor_info_bench
 	@bash scripts/corpus.sh bench .cache/corpus-bench
 	@bash bench/run-info.sh .cache/corpus-bench
+
+# Background analyses: jobs/s with 1 and 2 workers against a process per file, submit-to-callback
+# latency (bench/run-jobs.sh).
+bench-jobs: setup
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pictor
+	@bash scripts/corpus.sh bench .cache/corpus-bench
+	@bash bench/run-jobs.sh .cache/corpus-bench
 
 # Only the HTTP benchmark (wrk against nginx and a sharp server; see bench/run-http.sh).
 bench-http: setup

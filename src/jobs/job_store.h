@@ -145,7 +145,7 @@ class JobStore {
   virtual Status record_attempt(const std::string& delivery_id, bool delivered,
                                 std::optional<int> status, const std::string& error,
                                 std::optional<int64_t> next_attempt_at) = 0;
-  // The earliest time a pending delivery or a queued job becomes due (to sleep until then).
+  // The earliest time a pending delivery becomes due (senders sleep until then).
   virtual Result<std::optional<int64_t>> next_due() = 0;
 
   virtual Result<QueueCounts> counts() = 0;

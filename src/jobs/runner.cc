@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -162,8 +163,9 @@ void Runner::send() {
     auto due = store_.claim_deliveries(1, options_.callback_timeout_ms + 5000);
     if (!due.ok() || due->empty()) {
       int64_t wait = options_.poll_ms;
-      if (auto next = store_.next_due(); next.ok() && *next)
-        wait = std::min(wait, **next - now_ms());
+      // Never a busy loop: a delivery due already but not claimable (another sender holds it, or
+      // the store failed) is looked at again after a short pause.
+      if (auto next = store_.next_due(); next.ok() && *next) wait = std::clamp<int64_t>(**next - now_ms(), 10, wait);
       if (!idle(wait)) return;
       continue;
     }

@@ -340,11 +340,7 @@ class SqliteJobStore final : public JobStore {
 
   Result<std::optional<int64_t>> next_due() override {
     std::lock_guard lock(mutex_);
-    Statement s(db_,
-                "SELECT MIN(t) FROM (SELECT MIN(MAX(next_attempt_at, lease_until)) AS t FROM "
-                "deliveries WHERE state = "
-                "'pending' UNION ALL SELECT MIN(available_at) FROM jobs WHERE state IN ('queued', "
-                "'running'))");
+    Statement s(db_, "SELECT MIN(MAX(next_attempt_at, lease_until)) FROM deliveries WHERE state = 'pending'");
     if (s.step() != SQLITE_ROW) return storage::sqlite_error(db_, "next due");
     return s.column_optional(0);
   }
